@@ -1,0 +1,276 @@
+/* HTTP/1.x head parsing for acceptbench: just enough of RFC 9112 for wrk, ab,
+ * curl and our own load generator, with strict rejection of everything else so a
+ * malformed request can never be mistaken for load. */
+#include "http.h"
+
+#include <string.h>
+#include <strings.h>
+
+/* Locate the end of the head ("\r\n\r\n", or a bare "\n\n" which some clients
+ * send). Returns the head length, 0 when incomplete, or HTTP_ERR_TOO_LARGE. */
+static int head_end(const char *buf, size_t len)
+{
+    size_t limit = len < HTTP_MAX_HEAD ? len : HTTP_MAX_HEAD;
+    for (size_t i = 0; i < limit; i++) {
+        if (buf[i] != '\n')
+            continue;
+        if (i + 1 < len && buf[i + 1] == '\n')
+            return (int)(i + 2);
+        if (i + 2 < len && buf[i + 1] == '\r' && buf[i + 2] == '\n')
+            return (int)(i + 3);
+    }
+    /* The head may end exactly at the limit: those bytes were searched above. */
+    return len >= HTTP_MAX_HEAD ? HTTP_ERR_TOO_LARGE : 0;
+}
+
+static const char *line_end(const char *p, const char *end)
+{
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    return nl ? nl : end;
+}
+
+/* Trim a line of its CR and the optional whitespace around a header value. */
+static void trim(const char **s, const char **e)
+{
+    while (*s < *e && (**s == ' ' || **s == '\t'))
+        (*s)++;
+    while (*e > *s && ((*e)[-1] == ' ' || (*e)[-1] == '\t' || (*e)[-1] == '\r'))
+        (*e)--;
+}
+
+static int name_is(const char *s, size_t n, const char *want)
+{
+    return strlen(want) == n && strncasecmp(s, want, n) == 0;
+}
+
+/* Does a comma-separated header value contain `token` (case-insensitive)? */
+static int has_token(const char *s, const char *e, const char *token)
+{
+    size_t tl = strlen(token);
+    while (s < e) {
+        const char *comma = memchr(s, ',', (size_t)(e - s));
+        const char *te = comma ? comma : e, *ts = s;
+        trim(&ts, &te);
+        if ((size_t)(te - ts) == tl && strncasecmp(ts, token, tl) == 0)
+            return 1;
+        s = comma ? comma + 1 : e;
+    }
+    return 0;
+}
+
+static int parse_version(const char *s, size_t n, int *minor)
+{
+    if (n != 8 || memcmp(s, "HTTP/", 5) != 0 || s[6] != '.')
+        return HTTP_ERR_BAD;
+    if (s[5] < '0' || s[5] > '9' || s[7] < '0' || s[7] > '9')
+        return HTTP_ERR_BAD;
+    if (s[5] != '1' || (s[7] != '0' && s[7] != '1'))
+        return HTTP_ERR_VERSION;
+    *minor = s[7] - '0';
+    return 0;
+}
+
+static int parse_long(const char *s, const char *e, long *out)
+{
+    long v = 0;
+    if (s == e)
+        return -1;
+    for (; s < e; s++) {
+        if (*s < '0' || *s > '9' || v > (1L << 40))
+            return -1;
+        v = v * 10 + (*s - '0');
+    }
+    *out = v;
+    return 0;
+}
+
+/* Header fields shared by requests and responses. */
+struct fields {
+    int conn_close, conn_keep_alive, chunked;
+    long content_length;
+    const char *worker;
+    size_t worker_len;
+};
+
+static int parse_fields(const char *p, const char *end, struct fields *f)
+{
+    memset(f, 0, sizeof *f);
+    f->content_length = -1;
+    while (p < end) {
+        const char *le = line_end(p, end), *ce = le;
+        if (ce > p && ce[-1] == '\r')
+            ce--;
+        if (ce == p)          /* the blank line ending the head */
+            break;
+        if (*p == ' ' || *p == '\t')
+            return HTTP_ERR_BAD;  /* obsolete line folding */
+        const char *colon = memchr(p, ':', (size_t)(ce - p));
+        if (!colon || colon == p)
+            return HTTP_ERR_BAD;
+        for (const char *c = p; c < colon; c++)
+            if (*c <= ' ' || *c >= 127)
+                return HTTP_ERR_BAD;  /* no whitespace or controls in a name */
+        const char *vs = colon + 1, *ve = ce;
+        trim(&vs, &ve);
+        size_t nl = (size_t)(colon - p);
+        if (name_is(p, nl, "Connection")) {
+            f->conn_close |= has_token(vs, ve, "close");
+            f->conn_keep_alive |= has_token(vs, ve, "keep-alive");
+        } else if (name_is(p, nl, "Content-Length")) {
+            long v;
+            if (parse_long(vs, ve, &v) < 0 ||
+                (f->content_length >= 0 && f->content_length != v))
+                return HTTP_ERR_BAD;
+            f->content_length = v;
+        } else if (name_is(p, nl, "Transfer-Encoding")) {
+            if (!has_token(vs, ve, "chunked"))
+                return HTTP_ERR_BAD;
+            f->chunked = 1;
+        } else if (name_is(p, nl, "X-Worker")) {
+            f->worker = vs;
+            f->worker_len = (size_t)(ve - vs);
+        }
+        p = le + 1;
+    }
+    if (f->chunked && f->content_length >= 0)
+        return HTTP_ERR_BAD;  /* RFC 9112 6.3: a request smuggling vector */
+    return 0;
+}
+
+static int keep_alive(int minor, const struct fields *f)
+{
+    if (f->conn_close)
+        return 0;
+    return minor == 1 || f->conn_keep_alive;
+}
+
+int http_parse_request(const char *buf, size_t len, struct http_request *req)
+{
+    int hl = head_end(buf, len);
+    if (hl <= 0)
+        return hl;
+    const char *end = buf + hl, *le = line_end(buf, end), *ce = le;
+    if (ce > buf && ce[-1] == '\r')
+        ce--;
+    /* request-line = method SP request-target SP HTTP-version */
+    const char *sp1 = memchr(buf, ' ', (size_t)(ce - buf));
+    if (!sp1 || sp1 == buf)
+        return HTTP_ERR_BAD;
+    const char *target = sp1 + 1;
+    const char *sp2 = memchr(target, ' ', (size_t)(ce - target));
+    if (!sp2 || sp2 == target || *target != '/')
+        return HTTP_ERR_BAD;
+    for (const char *c = buf; c < sp1; c++)
+        if (*c < 'A' || *c > 'Z')
+            return HTTP_ERR_BAD;
+    for (const char *c = target; c < sp2; c++)
+        if (*c <= ' ' || *c >= 127)
+            return HTTP_ERR_BAD;
+    int rc = parse_version(sp2 + 1, (size_t)(ce - sp2 - 1), &req->minor);
+    if (rc < 0)
+        return rc;
+
+    struct fields f;
+    if ((rc = parse_fields(le + 1, end, &f)) < 0)
+        return rc;
+    req->method = buf;
+    req->method_len = (size_t)(sp1 - buf);
+    const char *q = memchr(target, '?', (size_t)(sp2 - target));
+    req->path = target;
+    req->path_len = (size_t)((q ? q : sp2) - target);
+    req->query = q ? q + 1 : sp2;
+    req->query_len = q ? (size_t)(sp2 - q - 1) : 0;
+    req->keep_alive = keep_alive(req->minor, &f);
+    req->content_length = f.content_length;
+    req->chunked = f.chunked;
+    return hl;
+}
+
+int http_parse_response(const char *buf, size_t len, struct http_response *resp)
+{
+    int hl = head_end(buf, len);
+    if (hl <= 0)
+        return hl;
+    const char *end = buf + hl, *le = line_end(buf, end), *ce = le;
+    if (ce > buf && ce[-1] == '\r')
+        ce--;
+    /* status-line = HTTP-version SP status-code SP [reason-phrase] */
+    if (ce - buf < 12 || buf[8] != ' ' || (ce - buf > 12 && buf[12] != ' '))
+        return HTTP_ERR_BAD;
+    int rc = parse_version(buf, 8, &resp->minor);
+    if (rc < 0)
+        return rc;
+    long status;
+    if (parse_long(buf + 9, buf + 12, &status) < 0 || status < 100)
+        return HTTP_ERR_BAD;
+    struct fields f;
+    if ((rc = parse_fields(le + 1, end, &f)) < 0)
+        return rc;
+    resp->status = (int)status;
+    resp->keep_alive = keep_alive(resp->minor, &f);
+    resp->content_length = f.content_length;
+    resp->chunked = f.chunked;
+    resp->worker = f.worker;
+    resp->worker_len = f.worker_len;
+    return hl;
+}
+
+int http_query_param(const char *query, size_t query_len, const char *key,
+                     const char **val, size_t *val_len)
+{
+    size_t kl = strlen(key);
+    const char *p = query, *end = query + query_len;
+    while (p < end) {
+        const char *amp = memchr(p, '&', (size_t)(end - p));
+        const char *pe = amp ? amp : end;
+        if ((size_t)(pe - p) > kl && memcmp(p, key, kl) == 0 && p[kl] == '=') {
+            *val = p + kl + 1;
+            *val_len = (size_t)(pe - p - kl - 1);
+            return 1;
+        }
+        if ((size_t)(pe - p) == kl && memcmp(p, key, kl) == 0) {
+            *val = pe;
+            *val_len = 0;
+            return 1;
+        }
+        p = amp ? amp + 1 : end;
+    }
+    return 0;
+}
+
+static int hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+long http_url_decode(const char *src, size_t len, char *dst, size_t dstlen)
+{
+    size_t o = 0;
+    if (dstlen == 0)
+        return -1;
+    for (size_t i = 0; i < len; i++) {
+        char c = src[i];
+        if (c == '%') {
+            if (i + 2 >= len)
+                return -1;  /* truncated escape */
+            int hi = hexval(src[i + 1]), lo = hexval(src[i + 2]);
+            if (hi < 0 || lo < 0)
+                return -1;
+            c = (char)(hi * 16 + lo);
+            i += 2;
+        } else if (c == '+') {
+            c = ' ';
+        }
+        if (o + 1 >= dstlen)
+            return -1;
+        dst[o++] = c;
+    }
+    dst[o] = '\0';
+    return (long)o;
+}

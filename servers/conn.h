@@ -1,0 +1,58 @@
+/* conn: one client connection, the same object whatever strategy delivered it and
+ * whatever io backend waits on it. The io backend moves bytes (conn_read,
+ * conn_flush); the protocol turns input into output (proto->on_input). */
+#ifndef ACCEPTBENCH_CONN_H
+#define ACCEPTBENCH_CONN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "http.h"
+
+struct worker;
+
+#define CONN_IN_CAP HTTP_MAX_HEAD
+
+struct conn {
+    int fd;
+    struct worker *w;
+    size_t in_len;
+    char *out;                 /* pending reply bytes [out_off, out_len) */
+    size_t out_len, out_off, out_cap;
+    uint64_t bytes_in;         /* on this connection, for un-counting /stats */
+    unsigned requests;
+    int closing;               /* close once out is flushed */
+    int is_admin;              /* carried /stats: not load */
+    uint64_t idle_deadline_ms; /* used by pollable io backends */
+    struct conn *prev, *next;  /* owned by the io backend (idle list, free list) */
+    char in[CONN_IN_CAP];
+};
+
+struct proto {
+    const char *name;
+    /* Consume what it can of c->in (shifting the rest down), append replies with
+     * conn_reply. Return 0 to keep reading, -1 to close once out is flushed. */
+    int (*on_input)(struct conn *c);
+    /* The peer shut down its write side; same return contract. */
+    int (*on_eof)(struct conn *c);
+};
+
+extern const struct proto proto_http;
+
+void conn_reset(struct conn *c, struct worker *w, int fd);
+void conn_release(struct conn *c);                   /* close fd, keep buffers */
+void conn_free(struct conn *c);                      /* free buffers */
+/* read() into the free part of c->in. n > 0 bytes, 0 at EOF, or -errno. */
+long conn_read(struct conn *c);
+/* write() pending output. 0 when all written, -EAGAIN, or -errno. */
+int conn_flush(struct conn *c);
+static inline int conn_has_output(const struct conn *c) { return c->out_off < c->out_len; }
+/* Queue reply bytes; returns 0 or -1 when out of memory (the caller closes). */
+int conn_reply(struct conn *c, const char *data, size_t len);
+/* Drop n consumed bytes from the front of c->in. */
+void conn_consume(struct conn *c, size_t n);
+/* Reclassify the connection as an admin (/stats) one: take it out of the load
+ * counters so the measurement does not count its own observer. */
+void conn_mark_admin(struct conn *c);
+
+#endif

@@ -1,0 +1,48 @@
+#include "cpu.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+int cpu_thread(int pid, int tid, uint64_t *user_us, uint64_t *sys_us)
+{
+    char path[64], buf[1024];
+    *user_us = *sys_us = 0;
+    snprintf(path, sizeof path, "/proc/%d/task/%d/stat", pid, tid);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return -1;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    /* The command name (field 2) may hold spaces and parentheses: skip to the
+     * last ')'. Then state is field 3, utime field 14, stime field 15. */
+    char *p = strrchr(buf, ')');
+    unsigned long long ut, st;
+    if (!p || sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+                     &ut, &st) != 2)
+        return -1;
+    long tck = sysconf(_SC_CLK_TCK);
+    *user_us = ut * 1000000ULL / (unsigned long long)tck;
+    *sys_us = st * 1000000ULL / (unsigned long long)tck;
+    return 0;
+}
+
+static void from_rusage(int who, uint64_t *user_us, uint64_t *sys_us)
+{
+    struct rusage ru;
+    getrusage(who, &ru);
+    *user_us = (uint64_t)ru.ru_utime.tv_sec * 1000000u + (uint64_t)ru.ru_utime.tv_usec;
+    *sys_us = (uint64_t)ru.ru_stime.tv_sec * 1000000u + (uint64_t)ru.ru_stime.tv_usec;
+}
+
+void cpu_self_thread(uint64_t *user_us, uint64_t *sys_us)
+{
+    from_rusage(RUSAGE_THREAD, user_us, sys_us);
+}
+
+void cpu_process(uint64_t *user_us, uint64_t *sys_us)
+{
+    from_rusage(RUSAGE_SELF, user_us, sys_us);
+}

@@ -1,0 +1,17 @@
+/* cpu: where the CPU time went, per thread and per process. */
+#ifndef ACCEPTBENCH_CPU_H
+#define ACCEPTBENCH_CPU_H
+
+#include <stdint.h>
+
+/* User and system time of one thread, read from /proc/<pid>/task/<tid>/stat so any
+ * thread can ask about any other (getrusage(RUSAGE_THREAD) only sees the caller).
+ * The kernel reports clock ticks, so the granularity is 1/CLK_TCK (10 ms).
+ * Returns 0, or -1 when the thread is gone (both set to 0). */
+int cpu_thread(int pid, int tid, uint64_t *user_us, uint64_t *sys_us);
+/* User and system time of the calling thread (getrusage(RUSAGE_THREAD)). */
+void cpu_self_thread(uint64_t *user_us, uint64_t *sys_us);
+/* User and system time of the calling process, all threads, in microseconds. */
+void cpu_process(uint64_t *user_us, uint64_t *sys_us);
+
+#endif

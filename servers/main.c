@@ -1,0 +1,214 @@
+/* acceptbench-server: one HTTP server whose accept strategy and io model are
+ * chosen at start-up, so that the strategies differ in nothing else. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "server.h"
+#include "units.h"
+
+#define PROG "acceptbench-server"
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+        "Usage: " PROG " [options]\n"
+        "  -s, --strategy NAME     how connections reach workers (default reuseport)\n");
+    for (int i = 0; srv_strategies[i]; i++)
+        fprintf(out, "        %-17s %s\n", srv_strategies[i]->name, srv_strategies[i]->summary);
+    fprintf(out,
+        "  -i, --io NAME           how a worker waits (default epoll)\n");
+    for (int i = 0; srv_io_backends[i]; i++)
+        fprintf(out, "        %-17s %s\n", srv_io_backends[i]->name, srv_io_backends[i]->summary);
+    fprintf(out,
+        "  -w, --workers N         worker threads (default: CPUs online)\n"
+        "  -l, --listen ADDR:PORT  127.0.0.1:8080, [::1]:8080; port 0 picks one (default 127.0.0.1:8080)\n"
+        "  -b, --backlog N         listen() backlog (default 4096)\n"
+        "      --work-us N         busy CPU per /hello request, microseconds (default 0)\n"
+        "      --max-requests N    close a connection after N responses (default 0: no cap)\n"
+        "      --idle-timeout MS   drop a silent connection after MS ms (default 5000)\n"
+        "      --grace MS          at SIGINT/SIGTERM, wait MS ms for in-flight work (default 2000)\n"
+        "      --queue-size N      pool: hand-off queue capacity (default 1024)\n"
+        "      --accept-batch N    epoll: accepts per wake-up, at most (default 16)\n"
+        "      --ready-file PATH   write port= and pid= there once listening\n"
+        "  -h, --help              this text\n"
+        "  -V, --version           print the version\n"
+        "Serves GET /hello?name=X and GET /stats (CSV); see docs/protocol.md.\n");
+}
+
+static void die_usage(const char *opt, const char *msg)
+{
+    fprintf(stderr, PROG ": %s: %s\n", opt, msg);
+    exit(2);
+}
+
+static long int_opt(const char *opt, const char *arg, long min, long max)
+{
+    char err[160];
+    long v;
+    if (units_parse_int(arg, min, max, &v, err, sizeof err) < 0)
+        die_usage(opt, err);
+    return v;
+}
+
+static const char *names(int strategies)
+{
+    static char buf[256];
+    buf[0] = '\0';
+    for (int i = 0;; i++) {
+        const char *n = strategies ? (srv_strategies[i] ? srv_strategies[i]->name : NULL)
+                                   : (srv_io_backends[i] ? srv_io_backends[i]->name : NULL);
+        if (!n)
+            break;
+        if (i)
+            strcat(buf, ", ");
+        strcat(buf, n);
+    }
+    return buf;
+}
+
+static void parse_args(int argc, char **argv, struct srv_config *cfg)
+{
+    static const struct option opts[] = {
+        {"strategy", required_argument, NULL, 's'},
+        {"io", required_argument, NULL, 'i'},
+        {"workers", required_argument, NULL, 'w'},
+        {"listen", required_argument, NULL, 'l'},
+        {"backlog", required_argument, NULL, 'b'},
+        {"work-us", required_argument, NULL, 1},
+        {"max-requests", required_argument, NULL, 2},
+        {"idle-timeout", required_argument, NULL, 3},
+        {"grace", required_argument, NULL, 4},
+        {"queue-size", required_argument, NULL, 5},
+        {"accept-batch", required_argument, NULL, 6},
+        {"ready-file", required_argument, NULL, 7},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    char err[160], msg[320];
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    *cfg = (struct srv_config){
+        .strategy = "reuseport",
+        .io = "epoll",
+        .workers = ncpu > 0 ? (int)ncpu : 1,
+        .backlog = 4096,
+        .idle_timeout_ms = 5000,
+        .grace_ms = 2000,
+        .queue_size = 1024,
+        .accept_batch = 16,
+    };
+    net_parse_addr("127.0.0.1:8080", &cfg->listen, err, sizeof err);
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":s:i:w:l:b:hV", opts, NULL)) != -1) {
+        switch (c) {
+        case 's': cfg->strategy = optarg; break;
+        case 'i': cfg->io = optarg; break;
+        case 'w': cfg->workers = (int)int_opt("--workers", optarg, 1, 1024); break;
+        case 'l':
+            if (net_parse_addr(optarg, &cfg->listen, err, sizeof err) < 0)
+                die_usage("--listen", err);
+            break;
+        case 'b': cfg->backlog = (int)int_opt("--backlog", optarg, 1, 1 << 20); break;
+        case 1: cfg->work_us = (unsigned)int_opt("--work-us", optarg, 0, 10000000); break;
+        case 2: cfg->max_requests = (unsigned)int_opt("--max-requests", optarg, 0, 1L << 30); break;
+        case 3: cfg->idle_timeout_ms = (unsigned)int_opt("--idle-timeout", optarg, 1, 3600000); break;
+        case 4: cfg->grace_ms = (unsigned)int_opt("--grace", optarg, 0, 3600000); break;
+        case 5: cfg->queue_size = (unsigned)int_opt("--queue-size", optarg, 1, 1 << 20); break;
+        case 6: cfg->accept_batch = (unsigned)int_opt("--accept-batch", optarg, 1, 4096); break;
+        case 7: cfg->ready_file = optarg; break;
+        case 'h': usage(stdout); exit(0);
+        case 'V': printf(PROG " " ACCEPTBENCH_VERSION "\n"); exit(0);
+        case ':':
+            snprintf(msg, sizeof msg, "needs a value (see --help)");
+            die_usage(argv[optind - 1], msg);
+            break;
+        default:
+            snprintf(msg, sizeof msg, "unknown option (see --help)");
+            die_usage(argv[optind - 1], msg);
+        }
+    }
+    if (optind < argc)
+        die_usage(argv[optind], "unexpected argument (options only; see --help)");
+    if (!srv_find_strategy(cfg->strategy)) {
+        snprintf(msg, sizeof msg, "unknown strategy '%s' (use %s)", cfg->strategy, names(1));
+        die_usage("--strategy", msg);
+    }
+    if (!srv_find_io(cfg->io)) {
+        snprintf(msg, sizeof msg, "unknown io '%s' (use %s)", cfg->io, names(0));
+        die_usage("--io", msg);
+    }
+}
+
+/* Write port= and pid= through a temporary file and rename(), so a script
+ * polling for the file never reads half of it. */
+static int write_ready_file(const char *path, int port, char *err, size_t errlen)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
+    FILE *f = fopen(tmp, "we");
+    if (!f) {
+        snprintf(err, errlen, "--ready-file %.200s: %s", tmp, strerror(errno));
+        return -1;
+    }
+    fprintf(f, "port=%d\npid=%d\n", port, (int)getpid());
+    if (fclose(f) != 0 || rename(tmp, path) != 0) {
+        snprintf(err, errlen, "--ready-file %.200s: %s", path, strerror(errno));
+        unlink(tmp);
+        return -1;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    struct srv_config cfg;
+    struct srv s;
+    char err[256], addr[80];
+    parse_args(argc, argv, &cfg);
+
+    /* Workers inherit this mask: only the main thread, in sigwait(), ever sees
+     * SIGINT or SIGTERM, so shutdown runs in ordinary code, not a handler. */
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    if (srv_init(&s, &cfg, err, sizeof err) < 0) {
+        fprintf(stderr, PROG ": %s\n", err);
+        return 1;
+    }
+    if (srv_start(&s, err, sizeof err) < 0 ||
+        (cfg.ready_file && write_ready_file(cfg.ready_file, s.port, err, sizeof err) < 0)) {
+        fprintf(stderr, PROG ": %s\n", err);
+        srv_stop(&s);
+        srv_join(&s, cfg.grace_ms);
+        return 1;
+    }
+    net_format_addr(&s.cfg.listen, addr, sizeof addr);
+    printf("listening on %s strategy=%s io=%s workers=%d pid=%d\n", addr, s.strategy->name,
+           s.io->name, s.nworkers, (int)getpid());
+    fflush(stdout);
+
+    int sig;
+    sigwait(&stop_signals, &sig);
+    srv_stop(&s);
+    int joined = srv_join(&s, cfg.grace_ms) == 0;
+    srv_stats_table(&s, stderr);
+    if (!joined)
+        fprintf(stderr, PROG ": grace period of %u ms over; closing connections still open\n",
+                cfg.grace_ms);
+    if (cfg.ready_file)
+        unlink(cfg.ready_file);
+    /* Workers still busy after the grace period end with the process. */
+    if (joined)
+        srv_destroy(&s);
+    return 0;
+}

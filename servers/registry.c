@@ -1,0 +1,18 @@
+/* The axis tables. A new strategy or io backend is one file and one line here. */
+#include "server.h"
+
+extern const struct strategy strategy_pool, strategy_shared, strategy_reuseport;
+extern const struct io_backend io_blocking, io_epoll;
+
+const struct strategy *const srv_strategies[] = {
+    &strategy_pool,
+    &strategy_shared,
+    &strategy_reuseport,
+    NULL,
+};
+
+const struct io_backend *const srv_io_backends[] = {
+    &io_blocking,
+    &io_epoll,
+    NULL,
+};

@@ -1,0 +1,134 @@
+/* The server's shared core: the run-time objects and the tables that make each
+ * axis pluggable. A strategy decides how a connection reaches a worker, an io
+ * backend decides how a worker waits, a protocol decides what is said on a
+ * connection. Adding a value to an axis means one new file and one table line
+ * (strategies.c, io.c); no axis ever tests another's name. */
+#ifndef ACCEPTBENCH_SERVER_H
+#define ACCEPTBENCH_SERVER_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "csv.h"
+#include "net.h"
+#include "stats.h"
+
+struct srv;
+struct worker;
+struct conn;
+struct proto;
+
+struct srv_config {
+    const char *strategy;
+    const char *io;
+    int workers;
+    struct net_addr listen;
+    int backlog;
+    unsigned work_us;
+    const char *ready_file;
+    unsigned max_requests;       /* 0: unlimited */
+    unsigned idle_timeout_ms;
+    unsigned grace_ms;
+    unsigned queue_size;         /* pool hand-off queue capacity */
+    unsigned accept_batch;       /* pollable io: accepts per wake-up, at most */
+};
+
+struct strategy {
+    const char *name;
+    const char *summary;                          /* one line for --help */
+    /* Create listeners and whatever hands connections to workers; set every
+     * worker's wait_fd. Returns 0 or -1 with a message in err. */
+    int (*open)(struct srv *s, char *err, size_t errlen);
+    /* Start helper threads once workers run (pool's acceptor); may be NULL. */
+    int (*start)(struct srv *s, char *err, size_t errlen);
+    /* The worker's next connection: an fd, or -EAGAIN when none is ready (only
+     * when !wait), -EMFILE when out of descriptors, -ECANCELED when stopping. */
+    int (*take)(struct worker *w, int wait);
+    /* Stop handing out connections and wake every take() blocked in the kernel
+     * or on a condition variable. Called once, from the main thread. */
+    void (*stop)(struct srv *s);
+    /* After every worker has been joined: release everything open() made. */
+    void (*close)(struct srv *s);
+    /* Fill the strategy's process-wide figures (queue_peak, acceptor_errors);
+     * may be NULL when it has none. */
+    void (*process_stats)(struct srv *s, struct stats_process *p);
+};
+
+struct io_backend {
+    const char *name;
+    const char *summary;
+    /* Workers wait on wait_fd with a poller, so listeners and accepted sockets
+     * must be non-blocking and hand-offs must be signalled through an fd. */
+    int pollable;
+    int (*init)(struct worker *w, char *err, size_t errlen);
+    void (*run)(struct worker *w);                /* the worker thread's body */
+    void (*wake)(struct worker *w);               /* unblock run() at shutdown */
+    void (*fini)(struct worker *w);
+};
+
+struct worker {
+    int id;
+    struct srv *srv;
+    struct worker_stats *st;     /* this worker's counters; only it writes them */
+    int listen_fd;               /* shared/reuseport: where take() accepts */
+    int wait_fd;                 /* readable when take() may succeed */
+    void *strategy_data;         /* per-worker state of the strategy */
+    void *io_data;               /* per-worker state of the io backend */
+    pthread_t thread;
+};
+
+struct srv {
+    struct srv_config cfg;
+    const struct strategy *strategy;
+    const struct io_backend *io;
+    const struct proto *proto;
+    struct worker *workers;
+    struct worker_stats *stats;  /* one per worker */
+    int nworkers;
+    int port;                    /* the bound port (resolves --listen :0) */
+    void *strategy_data;
+    atomic_int stopping;
+};
+
+/* Tables (strategies.c, io.c): NULL-terminated arrays of every value. */
+extern const struct strategy *const srv_strategies[];
+extern const struct io_backend *const srv_io_backends[];
+const struct strategy *srv_find_strategy(const char *name);
+const struct io_backend *srv_find_io(const char *name);
+
+/* Core (srv.c). */
+int srv_init(struct srv *s, const struct srv_config *cfg, char *err, size_t errlen);
+int srv_start(struct srv *s, char *err, size_t errlen);     /* listeners, workers, ready file */
+void srv_stop(struct srv *s);                               /* begin graceful shutdown */
+int srv_join(struct srv *s, unsigned timeout_ms);           /* 0 all joined, -1 timed out */
+void srv_destroy(struct srv *s);
+static inline int srv_stopping(const struct srv *s)
+{
+    return atomic_load_explicit(&s->stopping, memory_order_relaxed);
+}
+
+/* Open one listener on cfg.listen (port updated to the bound one), blocking or not
+ * as the io backend needs for workers that accept directly. */
+int srv_listen(struct srv *s, int reuseport, int for_workers, char *err, size_t errlen);
+/* accept4 on a listener with the flags the io backend needs; retries EINTR and
+ * ECONNABORTED. Returns an fd, -EAGAIN (none waiting), -ECANCELED (stopping), or
+ * -EMFILE for any failure the caller must back off from (EMFILE, ENFILE,
+ * ENOBUFS, ...), which is also counted in *errors. */
+int srv_accept(struct srv *s, int fd, atomic_uint_fast64_t *errors);
+/* take() for strategies whose workers accept on their own w->listen_fd. */
+int srv_take_listener(struct worker *w, int wait);
+/* stop() and close() for those strategies: every distinct worker listener. */
+void srv_stop_listeners(struct srv *s);
+void srv_close_listeners(struct srv *s);
+/* Burn cfg.work_us of CPU, modelling an application's per-request cost. */
+void srv_do_work(const struct srv *s);
+/* The /stats body: a snapshot of every worker plus process-wide figures. */
+void srv_stats_csv(struct srv *s, struct csv_buf *b);
+/* The same snapshot as the human table printed at shutdown. */
+void srv_stats_table(struct srv *s, FILE *out);
+
+#endif

@@ -1,0 +1,269 @@
+/* The server core: owns the workers and walks a connection's path from listener
+ * to worker, delegating each step to the strategy and io tables. */
+#include "server.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "cpu.h"
+
+const struct strategy *srv_find_strategy(const char *name)
+{
+    for (int i = 0; srv_strategies[i]; i++)
+        if (strcmp(srv_strategies[i]->name, name) == 0)
+            return srv_strategies[i];
+    return NULL;
+}
+
+const struct io_backend *srv_find_io(const char *name)
+{
+    for (int i = 0; srv_io_backends[i]; i++)
+        if (strcmp(srv_io_backends[i]->name, name) == 0)
+            return srv_io_backends[i];
+    return NULL;
+}
+
+int srv_init(struct srv *s, const struct srv_config *cfg, char *err, size_t errlen)
+{
+    memset(s, 0, sizeof *s);
+    s->cfg = *cfg;
+    s->strategy = srv_find_strategy(cfg->strategy);
+    s->io = srv_find_io(cfg->io);
+    s->proto = &proto_http;
+    if (!s->strategy || !s->io) {
+        snprintf(err, errlen, "unknown %s '%s'", s->strategy ? "io" : "strategy",
+                 s->strategy ? cfg->io : cfg->strategy);
+        return -1;
+    }
+    s->nworkers = cfg->workers;
+    s->workers = calloc((size_t)s->nworkers, sizeof *s->workers);
+    /* Counters live in shared memory so that forked worker processes can publish
+     * them to whichever process answers /stats. */
+    s->stats = mmap(NULL, (size_t)s->nworkers * sizeof *s->stats, PROT_READ | PROT_WRITE,
+                    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (!s->workers || s->stats == MAP_FAILED) {
+        snprintf(err, errlen, "allocating %d workers: %s", s->nworkers, strerror(errno));
+        free(s->workers);
+        return -1;
+    }
+    for (int i = 0; i < s->nworkers; i++) {
+        struct worker *w = &s->workers[i];
+        w->id = i;
+        w->srv = s;
+        w->st = &s->stats[i];
+        w->listen_fd = w->wait_fd = -1;
+    }
+    return 0;
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    atomic_store(&w->st->pid, getpid());
+    atomic_store(&w->st->tid, gettid());
+    w->srv->io->run(w);
+    uint64_t user_us, sys_us;
+    cpu_self_thread(&user_us, &sys_us);
+    atomic_store(&w->st->exit_user_us, user_us);
+    atomic_store(&w->st->exit_sys_us, sys_us);
+    return NULL;
+}
+
+int srv_start(struct srv *s, char *err, size_t errlen)
+{
+    if (s->strategy->open(s, err, errlen) < 0)
+        return -1;
+    for (int i = 0; i < s->nworkers; i++)
+        if (s->io->init(&s->workers[i], err, errlen) < 0)
+            return -1;
+    for (int i = 0; i < s->nworkers; i++) {
+        int rc = pthread_create(&s->workers[i].thread, NULL, worker_main, &s->workers[i]);
+        if (rc != 0) {
+            snprintf(err, errlen, "pthread_create worker %d: %s", i, strerror(rc));
+            s->nworkers = i;  /* join only what runs */
+            return -1;
+        }
+    }
+    if (s->strategy->start && s->strategy->start(s, err, errlen) < 0)
+        return -1;
+    return 0;
+}
+
+void srv_stop(struct srv *s)
+{
+    atomic_store(&s->stopping, 1);
+    s->strategy->stop(s);
+    for (int i = 0; i < s->nworkers; i++)
+        s->io->wake(&s->workers[i]);
+}
+
+int srv_join(struct srv *s, unsigned timeout_ms)
+{
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);  /* pthread_timedjoin_np's clock */
+    deadline.tv_sec += timeout_ms / 1000;
+    deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (deadline.tv_nsec >= 1000000000L) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000L;
+    }
+    int rc = 0;
+    for (int i = 0; i < s->nworkers; i++) {
+        if (!s->workers[i].thread)
+            continue;
+        if (pthread_timedjoin_np(s->workers[i].thread, NULL, &deadline) != 0)
+            rc = -1;
+        else
+            s->workers[i].thread = 0;
+    }
+    return rc;
+}
+
+void srv_destroy(struct srv *s)
+{
+    for (int i = 0; i < s->nworkers; i++)
+        if (s->workers[i].io_data)
+            s->io->fini(&s->workers[i]);
+    s->strategy->close(s);
+    munmap(s->stats, (size_t)s->cfg.workers * sizeof *s->stats);
+    free(s->workers);
+}
+
+int srv_listen(struct srv *s, int reuseport, int for_workers, char *err, size_t errlen)
+{
+    int flags = (reuseport ? NET_REUSEPORT : 0) |
+                (for_workers && s->io->pollable ? NET_NONBLOCK : 0);
+    int fd = net_listen(err, errlen, &s->cfg.listen, s->cfg.backlog, flags);
+    if (fd < 0)
+        return -1;
+    if (net_addr_port(&s->cfg.listen) == 0) {
+        /* Port 0: later members of a reuseport group must bind the port the
+         * first one got, so remember it in the configuration. */
+        struct net_addr bound;
+        if (net_local_addr(err, errlen, fd, &bound) < 0) {
+            close(fd);
+            return -1;
+        }
+        net_addr_set_port(&s->cfg.listen, net_addr_port(&bound));
+    }
+    s->port = net_addr_port(&s->cfg.listen);
+    return fd;
+}
+
+int srv_accept(struct srv *s, int fd, atomic_uint_fast64_t *errors)
+{
+    int flags = SOCK_CLOEXEC | (s->io->pollable ? SOCK_NONBLOCK : 0);
+    for (;;) {
+        if (srv_stopping(s))
+            return -ECANCELED;
+        int c = accept4(fd, NULL, NULL, flags);
+        if (c >= 0)
+            return c;
+        switch (errno) {
+        case EINTR:
+        case ECONNABORTED:  /* the client gave up while queued: try the next */
+            continue;
+        case EAGAIN:
+            return -EAGAIN;
+        case EINVAL:        /* the listener was shut down */
+            if (srv_stopping(s))
+                return -ECANCELED;
+            /* fall through */
+        default:
+            stats_add(errors, 1);
+            return -EMFILE;
+        }
+    }
+}
+
+int srv_take_listener(struct worker *w, int wait)
+{
+    (void)wait;  /* the listener's O_NONBLOCK flag already says */
+    int fd = srv_accept(w->srv, w->listen_fd, &w->st->accept_errors);
+    if (fd >= 0)
+        stats_add(&w->st->accepted, 1);
+    return fd;
+}
+
+void srv_stop_listeners(struct srv *s)
+{
+    /* shutdown() rather than close(): it wakes threads blocked in accept() on
+     * the socket (close() from another thread does not), and makes the
+     * listener readable for pollers, which then see accept() fail. */
+    for (int i = 0; i < s->nworkers; i++)
+        if (s->workers[i].listen_fd >= 0 &&
+            (i == 0 || s->workers[i].listen_fd != s->workers[i - 1].listen_fd))
+            shutdown(s->workers[i].listen_fd, SHUT_RD);
+}
+
+void srv_close_listeners(struct srv *s)
+{
+    for (int i = 0; i < s->nworkers; i++) {
+        int fd = s->workers[i].listen_fd;
+        if (fd >= 0 && (i == 0 || fd != s->workers[i - 1].listen_fd))
+            close(fd);
+    }
+    for (int i = 0; i < s->nworkers; i++)
+        s->workers[i].listen_fd = -1;
+}
+
+void srv_do_work(const struct srv *s)
+{
+    if (!s->cfg.work_us)
+        return;
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    uint64_t ns = (uint64_t)s->cfg.work_us * 1000u;
+    do
+        clock_gettime(CLOCK_MONOTONIC, &t);
+    while ((uint64_t)((t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec)) < ns);
+}
+
+/* Snapshot every worker and the process; rows must hold nworkers entries. */
+static void snapshot(struct srv *s, struct stats_row *rows, struct stats_process *p)
+{
+    memset(p, 0, sizeof *p);
+    p->strategy = s->strategy->name;
+    p->io = s->io->name;
+    for (int i = 0; i < s->nworkers; i++) {
+        stats_read(&s->stats[i], i, &rows[i]);
+        if (cpu_thread(rows[i].pid, rows[i].tid, &rows[i].cpu_user_us, &rows[i].cpu_sys_us) < 0) {
+            rows[i].cpu_user_us = atomic_load(&s->stats[i].exit_user_us);
+            rows[i].cpu_sys_us = atomic_load(&s->stats[i].exit_sys_us);
+        }
+    }
+    cpu_process(&p->user_us, &p->sys_us);
+    if (s->strategy->process_stats)
+        s->strategy->process_stats(s, p);
+}
+
+void srv_stats_csv(struct srv *s, struct csv_buf *b)
+{
+    struct stats_row *rows = calloc((size_t)s->nworkers, sizeof *rows);
+    struct stats_process p;
+    if (!rows) {
+        b->oom = 1;
+        return;
+    }
+    snapshot(s, rows, &p);
+    stats_format_csv(b, rows, s->nworkers, &p);
+    free(rows);
+}
+
+void srv_stats_table(struct srv *s, FILE *out)
+{
+    struct stats_row *rows = calloc((size_t)s->nworkers, sizeof *rows);
+    struct stats_process p;
+    if (!rows)
+        return;
+    snapshot(s, rows, &p);
+    stats_format_table(out, rows, s->nworkers, &p);
+    free(rows);
+}

@@ -1,0 +1,73 @@
+#include "stats.h"
+
+static uint64_t load(const atomic_uint_fast64_t *c)
+{
+    return atomic_load_explicit(c, memory_order_relaxed);
+}
+
+void stats_read(const struct worker_stats *st, int worker, struct stats_row *row)
+{
+    row->worker = worker;
+    row->pid = atomic_load_explicit(&st->pid, memory_order_relaxed);
+    row->tid = atomic_load_explicit(&st->tid, memory_order_relaxed);
+    row->accepted = load(&st->accepted);
+    row->requests = load(&st->requests);
+    row->bytes_in = load(&st->bytes_in);
+    row->bytes_out = load(&st->bytes_out);
+    row->wasted_wakeups = load(&st->wasted_wakeups);
+    row->accept_errors = load(&st->accept_errors);
+    row->cpu_user_us = row->cpu_sys_us = 0;
+}
+
+void stats_format_csv(struct csv_buf *b, const struct stats_row *rows, int n,
+                      const struct stats_process *p)
+{
+    csv_str(b, STATS_CSV_HEADER);  /* the header has no characters that need quoting */
+    csv_end_row(b);
+    for (int i = 0; i < n; i++) {
+        const struct stats_row *r = &rows[i];
+        csv_str(b, p->strategy);
+        csv_str(b, p->io);
+        csv_i64(b, r->worker);
+        csv_i64(b, r->pid);
+        csv_i64(b, r->tid);
+        csv_u64(b, r->accepted);
+        csv_u64(b, r->requests);
+        csv_u64(b, r->bytes_in);
+        csv_u64(b, r->bytes_out);
+        csv_u64(b, r->wasted_wakeups);
+        csv_u64(b, r->accept_errors);
+        csv_u64(b, r->cpu_user_us);
+        csv_u64(b, r->cpu_sys_us);
+        csv_u64(b, p->user_us);
+        csv_u64(b, p->sys_us);
+        csv_u64(b, p->queue_peak);
+        csv_u64(b, p->acceptor_errors);
+        csv_end_row(b);
+    }
+}
+
+void stats_format_table(FILE *out, const struct stats_row *rows, int n,
+                        const struct stats_process *p)
+{
+    uint64_t acc = 0, req = 0, wasted = 0, errs = 0;
+    fprintf(out, "%-7s %10s %10s %8s %8s %9s %9s\n", "worker", "accepted", "requests",
+            "wasted", "errors", "user_ms", "sys_ms");
+    for (int i = 0; i < n; i++) {
+        const struct stats_row *r = &rows[i];
+        fprintf(out, "%-7d %10llu %10llu %8llu %8llu %9.1f %9.1f\n", r->worker,
+                (unsigned long long)r->accepted, (unsigned long long)r->requests,
+                (unsigned long long)r->wasted_wakeups, (unsigned long long)r->accept_errors,
+                (double)r->cpu_user_us / 1000.0, (double)r->cpu_sys_us / 1000.0);
+        acc += r->accepted;
+        req += r->requests;
+        wasted += r->wasted_wakeups;
+        errs += r->accept_errors;
+    }
+    fprintf(out, "%-7s %10llu %10llu %8llu %8llu %9.1f %9.1f\n", "total",
+            (unsigned long long)acc, (unsigned long long)req, (unsigned long long)wasted,
+            (unsigned long long)errs, (double)p->user_us / 1000.0, (double)p->sys_us / 1000.0);
+    if (p->queue_peak || p->acceptor_errors)
+        fprintf(out, "acceptor: queue peak depth %llu, accept errors %llu\n",
+                (unsigned long long)p->queue_peak, (unsigned long long)p->acceptor_errors);
+}

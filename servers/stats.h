@@ -1,0 +1,59 @@
+/* stats: per-worker counters, and the /stats CSV and shutdown table built from a
+ * snapshot of them. The formatters do no I/O of their own. */
+#ifndef ACCEPTBENCH_STATS_H
+#define ACCEPTBENCH_STATS_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "csv.h"
+
+/* One per worker, cache-line aligned so workers never share a line. Each counter
+ * has one writer (its worker); readers on other threads load it relaxed, which is
+ * enough for monotonically growing counters read as a snapshot. */
+struct worker_stats {
+    _Alignas(64) atomic_uint_fast64_t accepted;
+    atomic_uint_fast64_t requests;
+    atomic_uint_fast64_t bytes_in;
+    atomic_uint_fast64_t bytes_out;
+    atomic_uint_fast64_t wasted_wakeups;
+    atomic_uint_fast64_t accept_errors;
+    atomic_int pid;
+    atomic_int tid;
+    /* The worker's own CPU figures, stored as it exits, once /proc forgets it. */
+    atomic_uint_fast64_t exit_user_us;
+    atomic_uint_fast64_t exit_sys_us;
+};
+
+/* Single-writer add: a plain load and store, no locked instruction on the hot path. */
+static inline void stats_add(atomic_uint_fast64_t *c, uint64_t n)
+{
+    atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + n,
+                          memory_order_relaxed);
+}
+
+struct stats_row {
+    int worker, pid, tid;
+    uint64_t accepted, requests, bytes_in, bytes_out, wasted_wakeups, accept_errors;
+    uint64_t cpu_user_us, cpu_sys_us;
+};
+
+struct stats_process {
+    const char *strategy, *io;
+    uint64_t user_us, sys_us, queue_peak, acceptor_errors;
+};
+
+#define STATS_CSV_HEADER "strategy,io,worker,pid,tid,accepted,requests,bytes_in,bytes_out," \
+    "wasted_wakeups,accept_errors,cpu_user_us,cpu_sys_us,process_user_us,process_sys_us,queue_peak,acceptor_errors"
+
+/* Copy a worker's counters into a row (CPU fields are left for the caller). */
+void stats_read(const struct worker_stats *st, int worker, struct stats_row *row);
+/* The /stats body: header line, then one line per row. */
+void stats_format_csv(struct csv_buf *b, const struct stats_row *rows, int n,
+                      const struct stats_process *p);
+/* The human table printed at shutdown. */
+void stats_format_table(FILE *out, const struct stats_row *rows, int n,
+                        const struct stats_process *p);
+
+#endif

@@ -1,0 +1,143 @@
+/* pool: one acceptor thread owns the listener and hands every connection to a
+ * worker through a bounded queue. Workers that block share one queue (an idle
+ * worker takes the next connection); workers that poll each get their own queue
+ * with an eventfd, filled round-robin, because a queue shared between pollers
+ * would bring the thundering herd back. A full queue stalls the acceptor, which
+ * leaves new connections in the kernel's backlog: back-pressure, not loss. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "queue.h"
+#include "server.h"
+
+struct pool {
+    int listen_fd;
+    struct queue *queues;
+    int nqueues;
+    pthread_t acceptor;
+    int acceptor_running;
+    atomic_uint_fast64_t accept_errors;
+};
+
+static void *acceptor_main(void *arg)
+{
+    struct srv *s = arg;
+    struct pool *p = s->strategy_data;
+    unsigned next = 0;
+    for (;;) {
+        int fd = srv_accept(s, p->listen_fd, &p->accept_errors);
+        if (fd == -ECANCELED)
+            break;
+        if (fd < 0) {
+            /* Out of descriptors: the backlog keeps the connections; retrying at
+             * once would only spin, so pause for a few milliseconds. */
+            nanosleep(&(struct timespec){.tv_nsec = 10 * 1000000L}, NULL);
+            continue;
+        }
+        if (queue_push(&p->queues[next], fd) < 0) {
+            close(fd);
+            break;
+        }
+        next = (next + 1) % (unsigned)p->nqueues;
+    }
+    return NULL;
+}
+
+static int pool_open(struct srv *s, char *err, size_t errlen)
+{
+    struct pool *p = calloc(1, sizeof *p);
+    if (!p) {
+        snprintf(err, errlen, "pool: out of memory");
+        return -1;
+    }
+    s->strategy_data = p;
+    p->nqueues = s->io->pollable ? s->nworkers : 1;
+    p->queues = calloc((size_t)p->nqueues, sizeof *p->queues);
+    p->listen_fd = -1;
+    if (!p->queues) {
+        snprintf(err, errlen, "pool: out of memory");
+        return -1;
+    }
+    for (int i = 0; i < p->nqueues; i++)
+        if (queue_init(&p->queues[i], s->cfg.queue_size, s->io->pollable, err, errlen) < 0)
+            return -1;
+    /* The acceptor always blocks in accept(): it has nothing else to wait for. */
+    if ((p->listen_fd = srv_listen(s, 0, 0, err, errlen)) < 0)
+        return -1;
+    for (int i = 0; i < s->nworkers; i++) {
+        struct queue *q = &p->queues[p->nqueues == 1 ? 0 : i];
+        s->workers[i].strategy_data = q;
+        s->workers[i].wait_fd = q->efd;
+    }
+    return 0;
+}
+
+static int pool_start(struct srv *s, char *err, size_t errlen)
+{
+    struct pool *p = s->strategy_data;
+    int rc = pthread_create(&p->acceptor, NULL, acceptor_main, s);
+    if (rc != 0) {
+        snprintf(err, errlen, "pthread_create acceptor: %s", strerror(rc));
+        return -1;
+    }
+    p->acceptor_running = 1;
+    return 0;
+}
+
+static int pool_take(struct worker *w, int wait)
+{
+    int fd = queue_pop(w->strategy_data, wait);
+    if (fd >= 0)
+        stats_add(&w->st->accepted, 1);
+    return fd;
+}
+
+static void pool_stop(struct srv *s)
+{
+    struct pool *p = s->strategy_data;
+    if (p->listen_fd >= 0)
+        shutdown(p->listen_fd, SHUT_RD);  /* wakes the acceptor's accept() */
+    for (int i = 0; i < p->nqueues; i++)
+        queue_close(&p->queues[i]);       /* workers drain what was handed over */
+}
+
+static void pool_close(struct srv *s)
+{
+    struct pool *p = s->strategy_data;
+    if (!p)
+        return;
+    if (p->acceptor_running)
+        pthread_join(p->acceptor, NULL);
+    for (int i = 0; p->queues && i < p->nqueues; i++)
+        queue_destroy(&p->queues[i]);
+    if (p->listen_fd >= 0)
+        close(p->listen_fd);
+    free(p->queues);
+    free(p);
+    s->strategy_data = NULL;
+}
+
+static void pool_process_stats(struct srv *s, struct stats_process *out)
+{
+    struct pool *p = s->strategy_data;
+    for (int i = 0; i < p->nqueues; i++) {
+        unsigned peak = queue_peak(&p->queues[i]);
+        if (peak > out->queue_peak)
+            out->queue_peak = peak;
+    }
+    out->acceptor_errors = atomic_load_explicit(&p->accept_errors, memory_order_relaxed);
+}
+
+const struct strategy strategy_pool = {
+    .name = "pool",
+    .summary = "one acceptor thread hands connections to a worker pool via a queue",
+    .open = pool_open,
+    .start = pool_start,
+    .take = pool_take,
+    .stop = pool_stop,
+    .close = pool_close,
+    .process_stats = pool_process_stats,
+};
