@@ -1,0 +1,175 @@
+/* Integration tests: each strategy × io combination on port 0, driven over
+ * loopback, with exact counts. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "testnet.h"
+
+#define WORKERS 4
+#define CONNS 64
+
+static const char *const combos[][2] = {
+    {"pool", "blocking"},   {"pool", "epoll"},   {"shared", "blocking"},
+    {"shared", "epoll"},    {"reuseport", "blocking"}, {"reuseport", "epoll"},
+};
+#define NCOMBOS (int)(sizeof combos / sizeof combos[0])
+
+static void start(struct test_server *ts, int i)
+{
+    const char *args[] = {"--strategy", combos[i][0], "--io", combos[i][1],
+                          "--workers", "4", NULL};
+    ts_start(ts, args);
+}
+
+static void fetch_stats(int port, char *buf, size_t len)
+{
+    tn_request(port, "GET /stats HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", buf, len);
+    ck_assert_int_eq(tn_status(buf), 200);
+    ck_assert_ptr_nonnull(strstr(buf, "\r\nContent-Type: text/csv\r\n"));
+}
+
+/* CONNS connections open at once, one request each: every reply is exact, and
+ * the server's per-worker accepted counts match the X-Worker tally one for one. */
+START_TEST(test_counts_exact)
+{
+    struct test_server ts;
+    static char reply[65536];
+    int fds[CONNS], per_worker[WORKERS] = {0};
+    start(&ts, _i);
+    for (int c = 0; c < CONNS; c++)
+        fds[c] = tn_connect(ts.port);
+    for (int c = 0; c < CONNS; c++) {
+        char req[128];
+        int n = snprintf(req, sizeof req,
+                         "GET /hello?name=c%d HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n", c);
+        tn_send_all(fds[c], req, (size_t)n);
+    }
+    for (int c = 0; c < CONNS; c++) {
+        char want[32];
+        tn_read_all(fds[c], reply, sizeof reply);
+        close(fds[c]);
+        ck_assert_int_eq(tn_status(reply), 200);
+        snprintf(want, sizeof want, "Hello, c%d\n", c);
+        ck_assert_str_eq(tn_body(reply), want);
+        ck_assert_ptr_nonnull(strstr(reply, "\r\nConnection: close\r\n"));
+        int w = tn_worker(reply);
+        ck_assert_int_ge(w, 0);
+        ck_assert_int_lt(w, WORKERS);
+        per_worker[w]++;
+    }
+    fetch_stats(ts.port, reply, sizeof reply);
+    ck_assert_int_eq(tn_stats_sum(reply, "accepted"), CONNS);
+    ck_assert_int_eq(tn_stats_sum(reply, "requests"), CONNS);
+    for (int w = 0; w < WORKERS; w++)
+        ck_assert_int_eq(tn_stats_get(reply, "accepted", w), per_worker[w]);
+    int want_listeners = strcmp(combos[_i][0], "reuseport") == 0 ? WORKERS : 1;
+    ck_assert_int_eq(tn_count_listeners(ts.port), want_listeners);
+    ck_assert_int_eq(ts_stop(&ts), 0);
+}
+END_TEST
+
+/* Keep-alive: three requests on one connection, then the server closes after
+ * the one that asks it to. */
+START_TEST(test_keepalive)
+{
+    struct test_server ts;
+    static char reply[8192];
+    start(&ts, _i);
+    int fd = tn_connect(ts.port);
+    const char *reqs = "GET /hello?name=a HTTP/1.1\r\nHost: t\r\n\r\n"
+                       "GET /hello?name=b HTTP/1.1\r\nHost: t\r\n\r\n"
+                       "GET /hello?name=c HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+    tn_send_all(fd, reqs, strlen(reqs));
+    size_t n = tn_read_all(fd, reply, sizeof reply);
+    close(fd);
+    ck_assert_uint_gt(n, 0);
+    const char *a = strstr(reply, "Hello, a\n"), *b = strstr(reply, "Hello, b\n"),
+               *c = strstr(reply, "Hello, c\n");
+    ck_assert_ptr_nonnull(a);
+    ck_assert_ptr_nonnull(b);
+    ck_assert_ptr_nonnull(c);
+    ck_assert(a < b && b < c);
+    /* Only the last response announces the close. */
+    const char *close_hdr = strstr(reply, "\r\nConnection: close\r\n");
+    ck_assert_ptr_nonnull(close_hdr);
+    ck_assert(close_hdr > b);
+    fetch_stats(ts.port, reply, sizeof reply);
+    ck_assert_int_eq(tn_stats_sum(reply, "accepted"), 1);
+    ck_assert_int_eq(tn_stats_sum(reply, "requests"), 3);
+    ck_assert_int_eq(ts_stop(&ts), 0);
+}
+END_TEST
+
+/* Garbage and an oversized head get their exact error; the server then still
+ * answers a good request. */
+START_TEST(test_bad_input)
+{
+    struct test_server ts;
+    static char reply[16384], big[10000];
+    start(&ts, _i);
+    tn_request(ts.port, "\x01\x02garbage\r\n\r\n", reply, sizeof reply);
+    ck_assert_int_eq(tn_status(reply), 400);
+    ck_assert_str_eq(tn_body(reply), "malformed request head\n");
+    ck_assert_ptr_nonnull(strstr(reply, "\r\nConnection: close\r\n"));
+
+    memset(big, 'a', sizeof big - 1);
+    memcpy(big, "GET /hello HTTP/1.1\r\nX-Long: ", 29);
+    big[sizeof big - 1] = '\0';
+    tn_request(ts.port, big, reply, sizeof reply);
+    ck_assert_int_eq(tn_status(reply), 431);
+    ck_assert_str_eq(tn_body(reply), "request head over 8192 bytes\n");
+
+    tn_request(ts.port, "POST /hello HTTP/1.1\r\nHost: t\r\n\r\n", reply, sizeof reply);
+    ck_assert_int_eq(tn_status(reply), 405);
+    ck_assert_ptr_nonnull(strstr(reply, "\r\nAllow: GET, HEAD\r\n"));
+
+    tn_request(ts.port, "GET /nope HTTP/1.1\r\nConnection: close\r\n\r\n", reply, sizeof reply);
+    ck_assert_int_eq(tn_status(reply), 404);
+
+    tn_request(ts.port, "GET /hello?name=ok HTTP/1.1\r\nConnection: close\r\n\r\n", reply,
+               sizeof reply);
+    ck_assert_int_eq(tn_status(reply), 200);
+    ck_assert_str_eq(tn_body(reply), "Hello, ok\n");
+    ck_assert_int_eq(ts_stop(&ts), 0);
+}
+END_TEST
+
+/* A client that connects and sends nothing is closed after --idle-timeout. */
+START_TEST(test_idle_timeout)
+{
+    struct test_server ts;
+    char buf[64];
+    const char *args[] = {"--strategy", combos[_i][0], "--io", combos[_i][1], "--workers", "1",
+                          "--idle-timeout", "200", NULL};
+    ts_start(&ts, args);
+    int fd = tn_connect(ts.port);  /* 5 s receive timeout: EOF must come first */
+    ck_assert_uint_eq(tn_read_all(fd, buf, sizeof buf), 0);
+    close(fd);
+    ck_assert_int_eq(ts_stop(&ts), 0);
+}
+END_TEST
+
+static Suite *server_suite(void)
+{
+    Suite *s = suite_create("server");
+    TCase *tc = tcase_create("combinations");
+    tcase_set_timeout(tc, 60);
+    tcase_add_loop_test(tc, test_counts_exact, 0, NCOMBOS);
+    tcase_add_loop_test(tc, test_keepalive, 0, NCOMBOS);
+    tcase_add_loop_test(tc, test_bad_input, 0, NCOMBOS);
+    tcase_add_loop_test(tc, test_idle_timeout, 0, NCOMBOS);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(server_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
