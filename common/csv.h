@@ -25,6 +25,8 @@ void csv_u64(struct csv_buf *b, uint64_t v);
 void csv_i64(struct csv_buf *b, int64_t v);
 void csv_f64(struct csv_buf *b, double v, int decimals);
 void csv_end_row(struct csv_buf *b);               /* "\n", next field starts a row */
+/* A header line, written as given (comma-separated names that need no quoting). */
+void csv_header(struct csv_buf *b, const char *names);
 
 /* Append the rows in body (complete lines, no header) to the CSV file at path.
  * A new file gets `header` (no trailing newline) as its first line; an existing

@@ -11,12 +11,14 @@
 static int head_end(const char *buf, size_t len)
 {
     size_t limit = len < HTTP_MAX_HEAD ? len : HTTP_MAX_HEAD;
+    /* Look ahead only within the limit too, so that a head longer than
+     * HTTP_MAX_HEAD is refused however the bytes were split across reads. */
     for (size_t i = 0; i < limit; i++) {
         if (buf[i] != '\n')
             continue;
-        if (i + 1 < len && buf[i + 1] == '\n')
+        if (i + 1 < limit && buf[i + 1] == '\n')
             return (int)(i + 2);
-        if (i + 2 < len && buf[i + 1] == '\r' && buf[i + 2] == '\n')
+        if (i + 2 < limit && buf[i + 1] == '\r' && buf[i + 2] == '\n')
             return (int)(i + 3);
     }
     /* The head may end exactly at the limit: those bytes were searched above. */

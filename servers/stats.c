@@ -22,8 +22,7 @@ void stats_read(const struct worker_stats *st, int worker, struct stats_row *row
 void stats_format_csv(struct csv_buf *b, const struct stats_row *rows, int n,
                       const struct stats_process *p)
 {
-    csv_str(b, STATS_CSV_HEADER);  /* the header has no characters that need quoting */
-    csv_end_row(b);
+    csv_header(b, STATS_CSV_HEADER);
     for (int i = 0; i < n; i++) {
         const struct stats_row *r = &rows[i];
         csv_str(b, p->strategy);
