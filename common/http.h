@@ -41,8 +41,9 @@ int http_parse_response(const char *buf, size_t len, struct http_response *resp)
  * (still percent-encoded) value and return 1, else 0. */
 int http_query_param(const char *query, size_t query_len, const char *key,
                      const char **val, size_t *val_len);
-/* Percent-decode (and '+' to space) at most dstlen-1 bytes; returns bytes written,
- * or -1 on a malformed escape. dst is NUL-terminated. */
+/* Percent-decode (and '+' to space) into dst, NUL-terminated; returns bytes
+ * written, or -1 on a malformed escape or when the result needs more than
+ * dstlen-1 bytes (dst is then not a string). */
 long http_url_decode(const char *src, size_t len, char *dst, size_t dstlen);
 
 #endif

@@ -16,7 +16,8 @@ struct queue {
     int efd;             /* -1 unless made with an eventfd */
 };
 
-/* Returns 0 or -1 with a message in err. */
+/* Returns 0 or -1 with a message in err. A queue with an eventfd is for one
+ * polling consumer (pop without wait); one without is for blocking consumers. */
 int queue_init(struct queue *q, unsigned cap, int with_eventfd, char *err, size_t errlen);
 /* Append fd, waiting while the queue is full. 0, or -ECANCELED once closed (the
  * caller still owns fd). */
