@@ -17,7 +17,9 @@ usage() {
 Usage: ./$PROG [COMMAND] [options]
 
 Commands:
+  run       (default) build, run the comparison matrix, draw the charts, write report.md
   test      install missing packages (as root), build, run the whole CTest suite
+  plot DIR  redraw the charts and report.md of an existing results folder
   help      this text
 
 Run './$PROG COMMAND --help' for a command's options.
@@ -69,7 +71,7 @@ ensure_packages() {
 build() {
   local dir=$1
   shift
-  cmake -S "$ROOT" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null ||
+  cmake -S "$ROOT" -B "$dir" -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null ||
     die "cmake configure failed in $dir"
   cmake --build "$dir" -j "$(nproc)" -- --no-print-directory >/dev/null ||
     { cmake --build "$dir" -- --no-print-directory 2>&1 | grep -E 'error|warning' | head -20 >&2
@@ -103,12 +105,250 @@ cmd_test() {
   ctest "${ctest_args[@]}"
 }
 
+usage_run() {
+  cat <<USAGE
+Usage: ./$PROG [run] [options]
+Build, run every strategy x io x workers x connections configuration --repeat
+times (interleaved, so drift hits all alike), then aggregate, plot and report.
+  --strategies LIST       pool,shared,reuseport or all (default all)
+  --io LIST               blocking,epoll or all (default all)
+  --workers LIST          server workers; a list sweeps (default 4)
+  --connections LIST      client connections in flight; a list sweeps (default 50)
+  --rate R                open loop at R connections/s instead of closed loop
+  --duration D            measured time per run (default 4s)
+  --warmup D              load before measuring, excluded (default 1s)
+  --repeat N              runs per configuration (default 3)
+  --requests-per-conn K   requests per connection (default 1)
+  --work-us N             server busy CPU per request, microseconds (default 0)
+  --threads T             client threads (default: the client's CPUs)
+  --pin / --no-pin        server and client on separate CPU sets (default: pin with >= 2 CPUs)
+  --label L               name of the results folder's suffix (default compare)
+  --out DIR               results folder (default results/<UTC time>-<label>)
+  -h, --help              this text
+USAGE
+}
+
+usage_plot() {
+  cat <<USAGE
+Usage: ./$PROG plot DIR
+Redraw DIR's charts (PNG and SVG) and report.md from its CSVs.
+USAGE
+}
+
+# Every value in a comma list must be one of the allowed words; "all" means all.
+expand_list() {
+  local opt=$1 value=$2 allowed=$3 v
+  [[ $value == all ]] && { echo "$allowed"; return; }
+  for v in ${value//,/ }; do
+    [[ " $allowed " == *" $v "* ]] || usage_error "$opt: unknown '$v' (use $allowed or all)"
+  done
+  echo "${value//,/ }"
+}
+
+check_numbers() {
+  local opt=$1 v
+  for v in ${2//,/ }; do
+    [[ $v =~ ^[1-9][0-9]*$ ]] || usage_error "$opt: '$v' is not a positive whole number (e.g. 4 or 2,4,8)"
+  done
+}
+
+check_duration() {
+  [[ $2 =~ ^[0-9]+(\.[0-9]+)?(us|ms|s|m)?$ ]] || usage_error "$1: '$2' is not a duration (use e.g. 4s, 500ms)"
+}
+
+write_env() {
+  local f=$1; shift
+  {
+    echo "date_utc: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    echo "kernel: $(uname -r)"
+    echo "cpu_model: $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)"
+    echo "nproc: $(nproc)"
+    local k
+    for k in net.core.somaxconn net.ipv4.tcp_tw_reuse net.ipv4.ip_local_port_range \
+             net.ipv4.tcp_migrate_req net.ipv4.tcp_max_syn_backlog; do
+      echo "$k: $(sysctl -n "$k" 2>/dev/null | tr '\t' ' ' || echo unavailable)"
+    done
+    echo "compiler: $(cc --version | head -n 1)"
+    echo "git_revision: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo none)$(
+      git -C "$ROOT" diff --quiet 2>/dev/null || echo ' (modified)')"
+    echo "server_cpus: ${SERVER_CPUS:-any}"
+    echo "client_cpus: ${CLIENT_CPUS:-any}"
+    echo "command: $*"
+  } >"$f"
+}
+
+SERVER_PID=""
+stop_server() {
+  [[ -n $SERVER_PID ]] || return 0
+  kill -TERM "$SERVER_PID" 2>/dev/null || true
+  local i
+  for ((i = 0; i < 100; i++)); do
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    sleep 0.05
+  done
+  kill -KILL "$SERVER_PID" 2>/dev/null || true
+  wait "$SERVER_PID" 2>/dev/null || true
+  SERVER_PID=""
+}
+
+# pinned CPUS cmd...: run cmd on those CPUs (or anywhere when CPUS is empty).
+pinned() {
+  local cpus=$1; shift
+  if [[ -n $cpus ]]; then taskset -c "$cpus" "$@"; else "$@"; fi
+}
+
+# start_server LOG READY args...: start the server, wait for its ready file.
+start_server() {
+  local log=$1 ready=$2; shift 2
+  rm -f "$ready"
+  pinned "$SERVER_CPUS" "$ROOT/build/servers/acceptbench-server" --listen 127.0.0.1:0 \
+    --ready-file "$ready" "$@" >"$log" 2>&1 &
+  SERVER_PID=$!
+  local i
+  for ((i = 0; i < 200; i++)); do
+    [[ -f $ready ]] && return 0
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    sleep 0.05
+  done
+  return 1
+}
+
+plot_dir() {
+  local dir=$1 gp name
+  "$ROOT/build/bench/acceptbench-report" aggregate "$dir" || die "step aggregate failed for $dir"
+  for gp in "$ROOT"/plots/*.gp; do
+    name=$(basename "$gp" .gp)
+    [[ $name == common ]] && continue
+    gnuplot -e "dir='$dir'; load '$ROOT/plots/common.gp'; set terminal pngcairo size 1100,650 font 'sans,11'; set output '$dir/$name.png'" "$gp" ||
+      die "step plot $name failed (script $gp)"
+    gnuplot -e "dir='$dir'; load '$ROOT/plots/common.gp'; set terminal svg size 1100,650 font 'sans,11' dynamic; set output '$dir/$name.svg'" "$gp" ||
+      die "step plot $name (SVG) failed (script $gp)"
+  done
+}
+
+cmd_plot() {
+  [[ $# -ge 1 ]] || usage_error "plot: which results folder? (see ./$PROG plot --help)"
+  [[ $1 == -h || $1 == --help ]] && { usage_plot; return 0; }
+  [[ $# -eq 1 ]] || usage_error "plot: one results folder only"
+  local dir=$1
+  [[ -f $dir/summary.csv ]] || usage_error "plot: $dir has no summary.csv; give a folder that run wrote"
+  ensure_packages
+  build "$ROOT/build"
+  plot_dir "$dir"
+  "$ROOT/build/bench/acceptbench-report" markdown "$dir" >/dev/null || die "step report failed for $dir"
+  echo "charts and report: $dir"
+}
+
+cmd_run() {
+  local strategies=all io=all workers=4 connections=50 rate="" duration=4s warmup=1s
+  local repeat=3 rpc=1 work_us=0 threads="" pin=auto label=compare out=""
+  local cmdline="$0 run $*"
+  while [[ $# -gt 0 ]]; do
+    case $1 in
+      -h|--help) usage_run; return 0 ;;
+      --pin) pin=yes; shift; continue ;;
+      --no-pin) pin=no; shift; continue ;;
+    esac
+    [[ $# -ge 2 ]] || usage_error "$1 needs a value (see ./$PROG run --help)"
+    case $1 in
+      --strategies) strategies=$2 ;;
+      --io) io=$2 ;;
+      --workers) check_numbers "$1" "$2"; workers=$2 ;;
+      --connections) check_numbers "$1" "$2"; connections=$2 ;;
+      --rate) check_numbers "$1" "$2"; rate=$2 ;;
+      --duration) check_duration "$1" "$2"; duration=$2 ;;
+      --warmup) [[ $2 == 0 ]] || check_duration "$1" "$2"; warmup=$2 ;;
+      --repeat) check_numbers "$1" "$2"; repeat=$2 ;;
+      --requests-per-conn) check_numbers "$1" "$2"; rpc=$2 ;;
+      --work-us) [[ $2 =~ ^[0-9]+$ ]] || usage_error "--work-us: '$2' is not a whole number of microseconds"
+                 work_us=$2 ;;
+      --threads) check_numbers "$1" "$2"; threads=$2 ;;
+      --label) [[ $2 =~ ^[A-Za-z0-9._-]+$ ]] || usage_error "--label: use letters, digits, . _ - only"
+               label=$2 ;;
+      --out) out=$2 ;;
+      *) usage_error "run: unknown option '$1' (see ./$PROG run --help)" ;;
+    esac
+    shift 2
+  done
+  local strategy_list io_list
+  strategy_list=$(expand_list --strategies "$strategies" "pool shared reuseport")
+  io_list=$(expand_list --io "$io" "blocking epoll")
+
+  ensure_packages
+  build "$ROOT/build"
+
+  local ncpu
+  ncpu=$(nproc)
+  SERVER_CPUS="" CLIENT_CPUS=""
+  if [[ $pin == yes || ($pin == auto && $ncpu -ge 2) ]]; then
+    [[ $ncpu -ge 2 ]] || usage_error "--pin needs at least 2 CPUs (this machine has $ncpu)"
+    local half=$((ncpu / 2))
+    SERVER_CPUS="0-$((half - 1))"
+    CLIENT_CPUS="$half-$((ncpu - 1))"
+    [[ -n $threads ]] || threads=$((ncpu - half))
+  fi
+  [[ -n $threads ]] || threads=1
+
+  local dir=${out:-$ROOT/results/$(date -u +%Y%m%dT%H%M%SZ)-$label}
+  mkdir -p "$dir/logs" || die "cannot create $dir"
+  write_env "$dir/env.txt" "$cmdline"
+  trap stop_server EXIT
+  trap 'stop_server; echo "$PROG: interrupted; what was measured is in $dir" >&2; exit 130' INT TERM
+
+  local total n=0 rep w c s i
+  total=$((repeat * $(wc -w <<<"${workers//,/ }") * $(wc -w <<<"${connections//,/ }") *
+           $(wc -w <<<"$strategy_list") * $(wc -w <<<"$io_list")))
+  echo "$PROG: $total runs of $duration (+$warmup warm-up) into $dir"
+  for ((rep = 1; rep <= repeat; rep++)); do
+    for w in ${workers//,/ }; do
+      for c in ${connections//,/ }; do
+        for s in $strategy_list; do
+          for i in $io_list; do
+            n=$((n + 1))
+            local tag="$s-$i-w$w-c$c-r$rep"
+            start_server "$dir/logs/server-$tag.log" "$dir/logs/ready" --strategy "$s" --io "$i" \
+              --workers "$w" --work-us "$work_us" ||
+              die "step start server $tag failed (log: $dir/logs/server-$tag.log); results so far are in $dir"
+            local port load_args
+            port=$(sed -n 's/^port=//p' "$dir/logs/ready")
+            load_args=(--target "127.0.0.1:$port" --connections "$c" --threads "$threads"
+                       --duration "$duration" --warmup "$warmup" --requests-per-conn "$rpc"
+                       --label "$s/$i" --out "$dir" --no-progress)
+            [[ -n $rate ]] && load_args+=(--rate "$rate")
+            local rc=0
+            pinned "$CLIENT_CPUS" "$ROOT/build/clients/acceptbench-load" "${load_args[@]}" \
+              >"$dir/logs/load-$tag.log" 2>&1 || rc=$?
+            stop_server
+            [[ $rc -eq 130 ]] && { echo "$PROG: interrupted; what was measured is in $dir" >&2; exit 130; }
+            [[ $rc -eq 0 ]] ||
+              die "step load $tag failed (exit $rc, log: $dir/logs/load-$tag.log); results so far are in $dir"
+            printf '[%d/%d] %-20s w%-3s c%-4s repeat %d: %s\n' "$n" "$total" "$s/$i" "$w" "$c" "$rep" \
+              "$(grep -oE '[0-9.]+k? conn/s' "$dir/logs/load-$tag.log" | head -n 1)"
+          done
+        done
+      done
+    done
+  done
+  rm -f "$dir/logs/ready"
+  plot_dir "$dir"
+  echo
+  "$ROOT/build/bench/acceptbench-report" markdown "$dir" || die "step report failed for $dir"
+  echo
+  echo "results: $dir (CSV: summary.csv workers.csv latency.csv timeseries.csv aggregate.csv)"
+  echo "report:  $dir/report.md   charts: $dir/*.png, *.svg"
+}
+
 main() {
-  local cmd=${1:-help}
-  [[ $# -gt 0 ]] && shift
+  local cmd=run
+  if [[ $# -gt 0 && $1 != -* ]]; then
+    cmd=$1
+    shift
+  fi
   case $cmd in
+    run) cmd_run "$@" ;;
     test) cmd_test "$@" ;;
-    help|-h|--help) usage ;;
+    plot) cmd_plot "$@" ;;
+    help) usage ;;
     *) usage_error "unknown command '$cmd' (see ./$PROG --help)" ;;
   esac
 }

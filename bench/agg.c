@@ -1,0 +1,220 @@
+#include "agg.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const metric_names[AGG_NMETRICS] = {
+    [AGG_CONN_PER_S] = "conn_per_s",
+    [AGG_TOTAL_P50_US] = "total_p50_us",
+    [AGG_TOTAL_P99_US] = "total_p99_us",
+    [AGG_TOTAL_P999_US] = "total_p999_us",
+    [AGG_CONNECT_P99_US] = "connect_p99_us",
+    [AGG_JAIN_INDEX] = "jain_index",
+    [AGG_SERVER_USER_MS_PER_1K] = "server_user_ms_per_1k",
+    [AGG_SERVER_SYS_MS_PER_1K] = "server_sys_ms_per_1k",
+    [AGG_WASTED_PER_1K] = "wasted_wakeups_per_1k",
+    [AGG_ERRORS] = "errors",
+    [AGG_CLIENT_SATURATED] = "client_saturated",
+};
+
+static const char *const error_columns[] = {
+    "errors_refused", "errors_reset", "errors_timeout", "errors_addrnotavail",
+    "errors_status", "errors_short", "errors_malformed", "errors_other",
+};
+#define NERRCOLS (sizeof error_columns / sizeof error_columns[0])
+
+const char *agg_metric_name(enum agg_metric m)
+{
+    return metric_names[m];
+}
+
+int agg_metric_by_name(const char *name)
+{
+    for (int m = 0; m < AGG_NMETRICS; m++)
+        if (strcmp(metric_names[m], name) == 0)
+            return m;
+    return -1;
+}
+
+/* Columns read from summary.csv. */
+enum { C_STRATEGY, C_IO, C_WORKERS, C_CONNECTIONS, C_RATE, C_PARTIAL, C_COMPLETED,
+       C_CONN_PER_S, C_TOTAL_P50, C_TOTAL_P99, C_TOTAL_P999, C_CONNECT_P99, C_JAIN,
+       C_SERVER_USER, C_SERVER_SYS, C_WASTED, C_SATURATED, NCOLS };
+static const char *const col_names[NCOLS] = {
+    "strategy", "io", "workers", "connections", "rate", "partial", "completed",
+    "conn_per_s", "total_p50_us", "total_p99_us", "total_p999_us", "connect_p99_us",
+    "jain_index", "server_user_s", "server_sys_s", "server_wasted_wakeups",
+    "client_saturated",
+};
+
+static int same_config(const struct agg_group *a, const struct agg_group *b)
+{
+    return strcmp(a->strategy, b->strategy) == 0 && strcmp(a->io, b->io) == 0 &&
+           a->workers == b->workers && a->connections == b->connections && a->rate == b->rate;
+}
+
+const struct agg_group *agg_find(const struct agg *a, const struct agg_group *like)
+{
+    for (size_t i = 0; i < a->n; i++)
+        if (same_config(&a->g[i], like))
+            return &a->g[i];
+    return NULL;
+}
+
+static long num_or(const struct table *t, size_t r, int c, long dflt)
+{
+    double v = table_num(t, r, c);
+    return isnan(v) ? dflt : (long)v;
+}
+
+/* Per 1,000 completed connections; undefined without completions. */
+static double per_1k(double amount, double completed)
+{
+    return completed > 0 ? amount * 1000.0 / completed : NAN;
+}
+
+static int append_sample(struct agg_group *g, const double *vals)
+{
+    for (int m = 0; m < AGG_NMETRICS; m++) {
+        double *nv = realloc(g->v[m], (g->n + 1) * sizeof *nv);
+        if (!nv)
+            return -1;
+        g->v[m] = nv;
+        nv[g->n] = vals[m];
+    }
+    g->n++;
+    return 0;
+}
+
+int agg_build(const struct table *t, struct agg *out, char *err, size_t errlen)
+{
+    int col[NCOLS], errcol[NERRCOLS];
+    memset(out, 0, sizeof *out);
+    for (int c = 0; c < NCOLS; c++)
+        if ((col[c] = table_col(t, col_names[c])) < 0) {
+            snprintf(err, errlen, "summary.csv has no column '%s'", col_names[c]);
+            return -1;
+        }
+    for (size_t c = 0; c < NERRCOLS; c++)
+        errcol[c] = table_col(t, error_columns[c]);  /* absent classes count as 0 */
+
+    for (size_t r = 0; r < t->rows; r++) {
+        if (num_or(t, r, col[C_PARTIAL], 0))
+            continue;
+        struct agg_group key = {0};
+        snprintf(key.strategy, sizeof key.strategy, "%s", table_get(t, r, col[C_STRATEGY]));
+        snprintf(key.io, sizeof key.io, "%s", table_get(t, r, col[C_IO]));
+        key.workers = num_or(t, r, col[C_WORKERS], 0);
+        key.connections = num_or(t, r, col[C_CONNECTIONS], 0);
+        key.rate = num_or(t, r, col[C_RATE], 0);
+
+        double completed = table_num(t, r, col[C_COMPLETED]), errors = 0, v[AGG_NMETRICS];
+        for (size_t c = 0; c < NERRCOLS; c++) {
+            double e = table_num(t, r, errcol[c]);
+            errors += isnan(e) ? 0 : e;
+        }
+        v[AGG_CONN_PER_S] = table_num(t, r, col[C_CONN_PER_S]);
+        v[AGG_TOTAL_P50_US] = table_num(t, r, col[C_TOTAL_P50]);
+        v[AGG_TOTAL_P99_US] = table_num(t, r, col[C_TOTAL_P99]);
+        v[AGG_TOTAL_P999_US] = table_num(t, r, col[C_TOTAL_P999]);
+        v[AGG_CONNECT_P99_US] = table_num(t, r, col[C_CONNECT_P99]);
+        v[AGG_JAIN_INDEX] = table_num(t, r, col[C_JAIN]);
+        v[AGG_SERVER_USER_MS_PER_1K] = per_1k(table_num(t, r, col[C_SERVER_USER]) * 1000.0, completed);
+        v[AGG_SERVER_SYS_MS_PER_1K] = per_1k(table_num(t, r, col[C_SERVER_SYS]) * 1000.0, completed);
+        v[AGG_WASTED_PER_1K] = per_1k(table_num(t, r, col[C_WASTED]), completed);
+        v[AGG_ERRORS] = errors;
+        v[AGG_CLIENT_SATURATED] = table_num(t, r, col[C_SATURATED]);
+
+        struct agg_group *g = (struct agg_group *)agg_find(out, &key);
+        if (!g) {
+            struct agg_group *ng = realloc(out->g, (out->n + 1) * sizeof *ng);
+            if (!ng)
+                goto oom;
+            out->g = ng;
+            g = &out->g[out->n++];
+            *g = key;
+        }
+        if (append_sample(g, v) < 0)
+            goto oom;
+    }
+    return 0;
+oom:
+    agg_free(out);
+    snprintf(err, errlen, "out of memory");
+    return -1;
+}
+
+void agg_free(struct agg *a)
+{
+    for (size_t i = 0; i < a->n; i++)
+        for (int m = 0; m < AGG_NMETRICS; m++)
+            free(a->g[i].v[m]);
+    free(a->g);
+    memset(a, 0, sizeof *a);
+}
+
+void agg_group_name(const struct agg *a, const struct agg_group *g, char *buf, size_t len)
+{
+    int vary_w = 0, vary_c = 0, vary_r = 0;
+    for (size_t i = 0; i < a->n; i++) {
+        vary_w |= a->g[i].workers != g->workers;
+        vary_c |= a->g[i].connections != g->connections;
+        vary_r |= a->g[i].rate != g->rate;
+    }
+    int n = snprintf(buf, len, "%s/%s", g->strategy, g->io);
+    if (vary_w && n >= 0 && (size_t)n < len)
+        n += snprintf(buf + n, len - (size_t)n, " w%ld", g->workers);
+    if (vary_c && n >= 0 && (size_t)n < len)
+        n += snprintf(buf + n, len - (size_t)n, " c%ld", g->connections);
+    if (vary_r && n >= 0 && (size_t)n < len)
+        snprintf(buf + n, len - (size_t)n, " r%ld", g->rate);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Copy the finite values, sorted; returns how many. */
+static size_t finite_sorted(const double *v, size_t n, double *out)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(v[i]))
+            out[k++] = v[i];
+    qsort(out, k, sizeof *out, cmp_double);
+    return k;
+}
+
+double agg_median(const double *v, size_t n)
+{
+    double *s = malloc((n ? n : 1) * sizeof *s), m = NAN;
+    size_t k;
+    if (!s)
+        return NAN;
+    if ((k = finite_sorted(v, n, s)) > 0)
+        m = k % 2 ? s[k / 2] : (s[k / 2 - 1] + s[k / 2]) / 2.0;
+    free(s);
+    return m;
+}
+
+double agg_min(const double *v, size_t n)
+{
+    double m = NAN;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(v[i]) && (isnan(m) || v[i] < m))
+            m = v[i];
+    return m;
+}
+
+double agg_max(const double *v, size_t n)
+{
+    double m = NAN;
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(v[i]) && (isnan(m) || v[i] > m))
+            m = v[i];
+    return m;
+}

@@ -1,0 +1,58 @@
+/* agg: group the rows of a results folder's summary.csv by configuration
+ * (strategy, io, workers, connections, rate) and keep every repeat's value of
+ * each headline metric, so reports take medians and ranges and comparisons can
+ * test whole samples. Pure: tables in, numbers out. */
+#ifndef ACCEPTBENCH_AGG_H
+#define ACCEPTBENCH_AGG_H
+
+#include <stddef.h>
+
+#include "table.h"
+
+enum agg_metric {
+    AGG_CONN_PER_S,
+    AGG_TOTAL_P50_US,
+    AGG_TOTAL_P99_US,
+    AGG_TOTAL_P999_US,
+    AGG_CONNECT_P99_US,
+    AGG_JAIN_INDEX,
+    AGG_SERVER_USER_MS_PER_1K,   /* server user CPU, ms per 1,000 connections */
+    AGG_SERVER_SYS_MS_PER_1K,
+    AGG_WASTED_PER_1K,           /* wasted wake-ups per 1,000 connections */
+    AGG_ERRORS,                  /* every errors_* column added up */
+    AGG_CLIENT_SATURATED,
+    AGG_NMETRICS
+};
+
+/* Name of a metric as used in aggregate.csv and the baseline files. */
+const char *agg_metric_name(enum agg_metric m);
+int agg_metric_by_name(const char *name);   /* -1 when unknown */
+
+struct agg_group {
+    char strategy[32], io[32];
+    long workers, connections, rate;
+    size_t n;                          /* repeats */
+    double *v[AGG_NMETRICS];           /* n samples each; NAN where undefined */
+};
+
+struct agg {
+    struct agg_group *g;
+    size_t n;
+};
+
+/* Group summary rows in the order configurations first appear. Rows marked
+ * partial are skipped (a cut-short run is not a repeat). Returns 0, or -1 with a
+ * message naming the missing column. */
+int agg_build(const struct table *summary, struct agg *out, char *err, size_t errlen);
+void agg_free(struct agg *a);
+/* "pool/epoll", plus " w4" / " c50" / " r1000" where the folder sweeps them. */
+void agg_group_name(const struct agg *a, const struct agg_group *g, char *buf, size_t len);
+/* The group with the same configuration, or NULL. */
+const struct agg_group *agg_find(const struct agg *a, const struct agg_group *like);
+
+/* Statistics over the finite values of v[0..n): NAN when there are none. */
+double agg_median(const double *v, size_t n);
+double agg_min(const double *v, size_t n);
+double agg_max(const double *v, size_t n);
+
+#endif

@@ -1,0 +1,173 @@
+#include "table.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Cut one record starting at *p into cells, unquoting in place. Returns the
+ * number of fields, storing at most `max` pointers (NULL: count only), and
+ * advances *p past the record's line end. -1 on an unterminated quote. */
+static long split_record(char **p, char **out, size_t max)
+{
+    char *r = *p, *w = *p;
+    long n = 0;
+    for (;;) {
+        char *cell = w;
+        if (*r == '"') {
+            r++;
+            for (;;) {
+                if (*r == '\0')
+                    return -1;
+                if (*r == '"' && r[1] == '"') {
+                    *w++ = '"';
+                    r += 2;
+                } else if (*r == '"') {
+                    r++;
+                    break;
+                } else {
+                    *w++ = *r++;
+                }
+            }
+        }
+        while (*r && *r != ',' && *r != '\n' && !(*r == '\r' && r[1] == '\n'))
+            *w++ = *r++;
+        char end = *r;
+        if (out && (size_t)n < max)
+            out[n] = cell;
+        n++;
+        if (end == ',') {
+            *w = '\0';
+            r++;
+            w = r;
+            continue;
+        }
+        *w = '\0';  /* may overwrite the line end itself: `end` kept it */
+        r += end == '\r' ? 2 : end == '\n' ? 1 : 0;
+        *p = r;
+        return n;
+    }
+}
+
+int table_parse(struct table *t, const char *text, size_t len, char *err, size_t errlen)
+{
+    memset(t, 0, sizeof *t);
+    t->text = malloc(len + 1);
+    if (!t->text) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    memcpy(t->text, text, len);
+    t->text[len] = '\0';
+    size_t lines = 1;
+    for (size_t i = 0; i < len; i++)
+        lines += text[i] == '\n';
+    char *p = t->text;
+    char *probe = strdup(t->text);  /* count the header's fields without cutting */
+    if (!probe) {
+        table_free(t);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    char *pp = probe;
+    long cols = *probe ? split_record(&pp, NULL, 0) : 0;
+    free(probe);
+    if (cols <= 0) {
+        table_free(t);
+        snprintf(err, errlen, "line 1: no header");
+        return -1;
+    }
+    t->cols = (size_t)cols;
+    t->cells = calloc(lines * t->cols, sizeof *t->cells);
+    if (!t->cells) {
+        table_free(t);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    size_t row = 0;
+    while (*p) {
+        long n = split_record(&p, t->cells + row * t->cols, t->cols);
+        if (n != cols) {
+            snprintf(err, errlen, "line %zu: %s", row + 1,
+                     n < 0 ? "unterminated quoted field" : "field count differs from the header");
+            table_free(t);
+            return -1;
+        }
+        row++;
+    }
+    t->rows = row - 1;
+    return 0;
+}
+
+int table_load(struct table *t, const char *path, char *err, size_t errlen)
+{
+    char msg[200];
+    FILE *f = fopen(path, "re");
+    memset(t, 0, sizeof *t);
+    if (!f) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    char *buf = NULL;
+    size_t cap = 0, len = 0, n;
+    do {
+        if (len + 65536 > cap) {
+            char *nb = realloc(buf, cap = cap * 2 + 65536);
+            if (!nb) {
+                free(buf);
+                fclose(f);
+                snprintf(err, errlen, "%s: out of memory", path);
+                return -1;
+            }
+            buf = nb;
+        }
+        n = fread(buf + len, 1, cap - len, f);
+        len += n;
+    } while (n > 0);
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        free(buf);
+        snprintf(err, errlen, "%s: read error", path);
+        return -1;
+    }
+    int rc = table_parse(t, buf ? buf : "", len, msg, sizeof msg);
+    free(buf);
+    if (rc < 0)
+        snprintf(err, errlen, "%s: %s", path, msg);
+    return rc;
+}
+
+void table_free(struct table *t)
+{
+    free(t->text);
+    free(t->cells);
+    memset(t, 0, sizeof *t);
+}
+
+int table_col(const struct table *t, const char *name)
+{
+    for (size_t c = 0; c < t->cols; c++)
+        if (strcmp(t->cells[c], name) == 0)
+            return (int)c;
+    return -1;
+}
+
+const char *table_get(const struct table *t, size_t r, int c)
+{
+    if (c < 0 || (size_t)c >= t->cols || r >= t->rows)
+        return "";
+    return t->cells[(r + 1) * t->cols + (size_t)c];
+}
+
+double table_num(const struct table *t, size_t r, int c)
+{
+    const char *s = table_get(t, r, c);
+    char *end;
+    if (!*s)
+        return NAN;
+    errno = 0;
+    double v = strtod(s, &end);
+    return *end || errno ? NAN : v;
+}

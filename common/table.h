@@ -1,0 +1,31 @@
+/* table: a whole CSV file read into memory, cells addressed by row and by column
+ * name. The reading side of csv.h; used by the tools that turn results into
+ * reports, so they never depend on a column's position. */
+#ifndef ACCEPTBENCH_TABLE_H
+#define ACCEPTBENCH_TABLE_H
+
+#include <stddef.h>
+
+struct table {
+    char *text;        /* the file, cut into NUL-terminated cells in place */
+    char **cells;      /* rows * cols pointers; row 0 is the header */
+    size_t rows;       /* data rows, header excluded */
+    size_t cols;
+};
+
+/* Parse CSV text (RFC 4180 quoting; LF or CRLF). Every row must have as many
+ * fields as the header. Takes ownership of nothing: text is copied. Returns 0,
+ * or -1 with a message naming the line. */
+int table_parse(struct table *t, const char *text, size_t len, char *err, size_t errlen);
+/* Read and parse a file; the message names the path. */
+int table_load(struct table *t, const char *path, char *err, size_t errlen);
+void table_free(struct table *t);
+
+/* Column index of `name`, or -1. */
+int table_col(const struct table *t, const char *name);
+/* Cell text of data row r (0-based) in column c; "" when c < 0. */
+const char *table_get(const struct table *t, size_t r, int c);
+/* Cell as a number; NAN when empty, missing or not a number. */
+double table_num(const struct table *t, size_t r, int c);
+
+#endif
