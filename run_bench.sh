@@ -124,13 +124,14 @@ times (interleaved, so drift hits all alike), then aggregate, plot and report.
   --pin / --no-pin        server and client on separate CPU sets (default: pin with >= 2 CPUs)
   --label L               name of the results folder's suffix (default compare)
   --out DIR               results folder (default results/<UTC time>-<label>)
+  --bin DIR               use the programs already built in DIR (skip the build)
   -h, --help              this text
 USAGE
 }
 
 usage_plot() {
   cat <<USAGE
-Usage: ./$PROG plot DIR
+Usage: ./$PROG plot [--bin BUILD_DIR] DIR
 Redraw DIR's charts (PNG and SVG) and report.md from its CSVs.
 USAGE
 }
@@ -177,6 +178,21 @@ write_env() {
   } >"$f"
 }
 
+BIN="$ROOT/build"
+# Build into $BIN unless --bin named a build that already exists.
+prepare_bin() {
+  local given=$1
+  if [[ -n $given ]]; then
+    BIN=$(cd "$given" 2>/dev/null && pwd) || usage_error "--bin: no such directory '$given'"
+    [[ -x $BIN/servers/acceptbench-server && -x $BIN/clients/acceptbench-load ]] ||
+      usage_error "--bin: $given holds no built acceptbench (run cmake --build there first)"
+    command -v gnuplot >/dev/null 2>&1 || ensure_packages
+    return 0
+  fi
+  ensure_packages
+  build "$BIN"
+}
+
 SERVER_PID=""
 stop_server() {
   [[ -n $SERVER_PID ]] || return 0
@@ -191,17 +207,20 @@ stop_server() {
   SERVER_PID=""
 }
 
-# pinned CPUS cmd...: run cmd on those CPUs (or anywhere when CPUS is empty).
-pinned() {
-  local cpus=$1; shift
-  if [[ -n $cpus ]]; then taskset -c "$cpus" "$@"; else "$@"; fi
+# pin_prefix CPUS: the command words that run a program on those CPUs (none when
+# CPUS is empty). taskset execs the program, so $! of a background job is the
+# program itself, which the EXIT trap can then stop.
+pin_prefix() {
+  [[ -z $1 ]] || echo "taskset -c $1"
 }
 
 # start_server LOG READY args...: start the server, wait for its ready file.
 start_server() {
   local log=$1 ready=$2; shift 2
   rm -f "$ready"
-  pinned "$SERVER_CPUS" "$ROOT/build/servers/acceptbench-server" --listen 127.0.0.1:0 \
+  local pin_cmd
+  read -r -a pin_cmd <<<"$(pin_prefix "$SERVER_CPUS")"
+  "${pin_cmd[@]}" "$BIN/servers/acceptbench-server" --listen 127.0.0.1:0 \
     --ready-file "$ready" "$@" >"$log" 2>&1 &
   SERVER_PID=$!
   local i
@@ -215,7 +234,7 @@ start_server() {
 
 plot_dir() {
   local dir=$1 gp name
-  "$ROOT/build/bench/acceptbench-report" aggregate "$dir" || die "step aggregate failed for $dir"
+  "$BIN/bench/acceptbench-report" aggregate "$dir" || die "step aggregate failed for $dir"
   for gp in "$ROOT"/plots/*.gp; do
     name=$(basename "$gp" .gp)
     [[ $name == common ]] && continue
@@ -227,27 +246,32 @@ plot_dir() {
 }
 
 cmd_plot() {
-  [[ $# -ge 1 ]] || usage_error "plot: which results folder? (see ./$PROG plot --help)"
-  [[ $1 == -h || $1 == --help ]] && { usage_plot; return 0; }
-  [[ $# -eq 1 ]] || usage_error "plot: one results folder only"
-  local dir=$1
+  local bin="" dir=""
+  while [[ $# -gt 0 ]]; do
+    case $1 in
+      -h|--help) usage_plot; return 0 ;;
+      --bin) [[ $# -ge 2 ]] || usage_error "--bin needs a build directory"; bin=$2; shift 2 ;;
+      -*) usage_error "plot: unknown option '$1' (see ./$PROG plot --help)" ;;
+      *) [[ -z $dir ]] || usage_error "plot: one results folder only"; dir=$1; shift ;;
+    esac
+  done
+  [[ -n $dir ]] || usage_error "plot: which results folder? (see ./$PROG plot --help)"
   [[ -f $dir/summary.csv ]] || usage_error "plot: $dir has no summary.csv; give a folder that run wrote"
-  ensure_packages
-  build "$ROOT/build"
+  prepare_bin "$bin"
   plot_dir "$dir"
-  "$ROOT/build/bench/acceptbench-report" markdown "$dir" >/dev/null || die "step report failed for $dir"
+  "$BIN/bench/acceptbench-report" markdown "$dir" >/dev/null || die "step report failed for $dir"
   echo "charts and report: $dir"
 }
 
 cmd_run() {
   local strategies=all io=all workers=4 connections=50 rate="" duration=4s warmup=1s
-  local repeat=3 rpc=1 work_us=0 threads="" pin=auto label=compare out=""
+  local repeat=3 rpc=1 work_us=0 threads="" pin_mode=auto label=compare out="" bin=""
   local cmdline="$0 run $*"
   while [[ $# -gt 0 ]]; do
     case $1 in
       -h|--help) usage_run; return 0 ;;
-      --pin) pin=yes; shift; continue ;;
-      --no-pin) pin=no; shift; continue ;;
+      --pin) pin_mode=yes; shift; continue ;;
+      --no-pin) pin_mode=no; shift; continue ;;
     esac
     [[ $# -ge 2 ]] || usage_error "$1 needs a value (see ./$PROG run --help)"
     case $1 in
@@ -266,6 +290,7 @@ cmd_run() {
       --label) [[ $2 =~ ^[A-Za-z0-9._-]+$ ]] || usage_error "--label: use letters, digits, . _ - only"
                label=$2 ;;
       --out) out=$2 ;;
+      --bin) bin=$2 ;;
       *) usage_error "run: unknown option '$1' (see ./$PROG run --help)" ;;
     esac
     shift 2
@@ -273,14 +298,12 @@ cmd_run() {
   local strategy_list io_list
   strategy_list=$(expand_list --strategies "$strategies" "pool shared reuseport")
   io_list=$(expand_list --io "$io" "blocking epoll")
-
-  ensure_packages
-  build "$ROOT/build"
+  prepare_bin "$bin"
 
   local ncpu
   ncpu=$(nproc)
   SERVER_CPUS="" CLIENT_CPUS=""
-  if [[ $pin == yes || ($pin == auto && $ncpu -ge 2) ]]; then
+  if [[ $pin_mode == yes || ($pin_mode == auto && $ncpu -ge 2) ]]; then
     [[ $ncpu -ge 2 ]] || usage_error "--pin needs at least 2 CPUs (this machine has $ncpu)"
     local half=$((ncpu / 2))
     SERVER_CPUS="0-$((half - 1))"
@@ -315,8 +338,9 @@ cmd_run() {
                        --duration "$duration" --warmup "$warmup" --requests-per-conn "$rpc"
                        --label "$s/$i" --out "$dir" --no-progress)
             [[ -n $rate ]] && load_args+=(--rate "$rate")
-            local rc=0
-            pinned "$CLIENT_CPUS" "$ROOT/build/clients/acceptbench-load" "${load_args[@]}" \
+            local rc=0 pin_cmd
+            read -r -a pin_cmd <<<"$(pin_prefix "$CLIENT_CPUS")"
+            "${pin_cmd[@]}" "$BIN/clients/acceptbench-load" "${load_args[@]}" \
               >"$dir/logs/load-$tag.log" 2>&1 || rc=$?
             stop_server
             [[ $rc -eq 130 ]] && { echo "$PROG: interrupted; what was measured is in $dir" >&2; exit 130; }
@@ -332,7 +356,7 @@ cmd_run() {
   rm -f "$dir/logs/ready"
   plot_dir "$dir"
   echo
-  "$ROOT/build/bench/acceptbench-report" markdown "$dir" || die "step report failed for $dir"
+  "$BIN/bench/acceptbench-report" markdown "$dir" || die "step report failed for $dir"
   echo
   echo "results: $dir (CSV: summary.csv workers.csv latency.csv timeseries.csv aggregate.csv)"
   echo "report:  $dir/report.md   charts: $dir/*.png, *.svg"
