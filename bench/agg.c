@@ -19,11 +19,6 @@ static const char *const metric_names[AGG_NMETRICS] = {
     [AGG_CLIENT_SATURATED] = "client_saturated",
 };
 
-static const char *const error_columns[] = {
-    "errors_refused", "errors_reset", "errors_timeout", "errors_addrnotavail",
-    "errors_status", "errors_short", "errors_malformed", "errors_other",
-};
-#define NERRCOLS (sizeof error_columns / sizeof error_columns[0])
 
 const char *agg_metric_name(enum agg_metric m)
 {
@@ -90,15 +85,13 @@ static int append_sample(struct agg_group *g, const double *vals)
 
 int agg_build(const struct table *t, struct agg *out, char *err, size_t errlen)
 {
-    int col[NCOLS], errcol[NERRCOLS];
+    int col[NCOLS];
     memset(out, 0, sizeof *out);
     for (int c = 0; c < NCOLS; c++)
         if ((col[c] = table_col(t, col_names[c])) < 0) {
             snprintf(err, errlen, "summary.csv has no column '%s'", col_names[c]);
             return -1;
         }
-    for (size_t c = 0; c < NERRCOLS; c++)
-        errcol[c] = table_col(t, error_columns[c]);  /* absent classes count as 0 */
 
     for (size_t r = 0; r < t->rows; r++) {
         if (num_or(t, r, col[C_PARTIAL], 0))
@@ -111,8 +104,11 @@ int agg_build(const struct table *t, struct agg *out, char *err, size_t errlen)
         key.rate = num_or(t, r, col[C_RATE], 0);
 
         double completed = table_num(t, r, col[C_COMPLETED]), errors = 0, v[AGG_NMETRICS];
-        for (size_t c = 0; c < NERRCOLS; c++) {
-            double e = table_num(t, r, errcol[c]);
+        /* Every error class the generator knows, now or later: errors_*. */
+        for (size_t c = 0; c < t->cols; c++) {
+            if (strncmp(t->cells[c], "errors_", 7) != 0)
+                continue;
+            double e = table_num(t, r, (int)c);
             errors += isnan(e) ? 0 : e;
         }
         v[AGG_CONN_PER_S] = table_num(t, r, col[C_CONN_PER_S]);

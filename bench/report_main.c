@@ -54,6 +54,12 @@ struct run_map {
     size_t n;
 };
 
+/* Empty cells read as NAN; as a configuration key they mean 0, as in agg.c. */
+static long as_long(double v)
+{
+    return isnan(v) ? 0 : (long)v;
+}
+
 static void map_runs(const struct table *sum, const struct agg *a, struct run_map *m)
 {
     int c_run = table_col(sum, "run_id"), c_s = table_col(sum, "strategy"),
@@ -67,9 +73,9 @@ static void map_runs(const struct table *sum, const struct agg *a, struct run_ma
         struct agg_group key = {0};
         snprintf(key.strategy, sizeof key.strategy, "%s", table_get(sum, r, c_s));
         snprintf(key.io, sizeof key.io, "%s", table_get(sum, r, c_io));
-        key.workers = (long)table_num(sum, r, c_w);
-        key.connections = (long)table_num(sum, r, c_c);
-        key.rate = (long)table_num(sum, r, c_r);
+        key.workers = as_long(table_num(sum, r, c_w));
+        key.connections = as_long(table_num(sum, r, c_c));
+        key.rate = as_long(table_num(sum, r, c_r));
         const struct agg_group *g = agg_find(a, &key);
         m->run_ids[r] = (char *)table_get(sum, r, c_run);
         m->group[r] = g && table_num(sum, r, c_p) != 1 ? (long)(g - a->g) : -1;
@@ -182,7 +188,7 @@ static int write_workers(const char *dir, const struct agg *a, const struct run_
         for (long w = 0; w < a->g[g].workers; w++) {
             size_t k = 0;
             for (size_t r = 0; r < t.rows; r++) {
-                if ((long)table_num(&t, r, c_w) != w ||
+                if (as_long(table_num(&t, r, c_w)) != w ||
                     group_of_run(m, table_get(&t, r, c_run)) != (long)g)
                     continue;
                 share[k] = table_num(&t, r, c_share);

@@ -75,7 +75,7 @@ int table_parse(struct table *t, const char *text, size_t len, char *err, size_t
     free(probe);
     if (cols <= 0) {
         table_free(t);
-        snprintf(err, errlen, "line 1: no header");
+        snprintf(err, errlen, "line 1: %s", cols < 0 ? "unterminated quoted field" : "no header");
         return -1;
     }
     t->cols = (size_t)cols;
@@ -85,15 +85,22 @@ int table_parse(struct table *t, const char *text, size_t len, char *err, size_t
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    size_t row = 0;
+    /* Cutting only ever shortens cells, so an offset into t->text is the same
+     * offset into `text`: count the original line ends to name a record's first
+     * line, which differs from its record number once a quoted field holds a
+     * newline. */
+    size_t row = 0, line = 1;
     while (*p) {
+        size_t start = (size_t)(p - t->text);
         long n = split_record(&p, t->cells + row * t->cols, t->cols);
         if (n != cols) {
-            snprintf(err, errlen, "line %zu: %s", row + 1,
+            snprintf(err, errlen, "line %zu: %s", line,
                      n < 0 ? "unterminated quoted field" : "field count differs from the header");
             table_free(t);
             return -1;
         }
+        for (size_t i = start; i < (size_t)(p - t->text); i++)
+            line += text[i] == '\n';
         row++;
     }
     t->rows = row - 1;
