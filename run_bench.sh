@@ -20,6 +20,7 @@ Commands:
   run       (default) build, run the comparison matrix, draw the charts, write report.md
   test      install missing packages (as root), build, run the whole CTest suite
   plot DIR  redraw the charts and report.md of an existing results folder
+  ci        the regression job: a short fixed matrix compared with bench/baseline/
   help      this text
 
 Run './$PROG COMMAND --help' for a command's options.
@@ -119,7 +120,8 @@ times (interleaved, so drift hits all alike), then aggregate, plot and report.
   --warmup D              load before measuring, excluded (default 1s)
   --repeat N              runs per configuration (default 3)
   --requests-per-conn K   requests per connection (default 1)
-  --work-us N             server busy CPU per request, microseconds (default 0)
+  --work-us N|S=N,...     server busy CPU per request, microseconds, for every
+                          strategy or per strategy (pool=500) (default 0)
   --threads T             client threads (default: the client's CPUs)
   --pin / --no-pin        server and client on separate CPU sets (default: pin with >= 2 CPUs)
   --label L               name of the results folder's suffix (default compare)
@@ -155,6 +157,16 @@ check_numbers() {
 
 check_duration() {
   [[ $2 =~ ^[0-9]+(\.[0-9]+)?(us|ms|s|m)?$ ]] || usage_error "$1: '$2' is not a duration (use e.g. 4s, 500ms)"
+}
+
+# work_us_for SPEC STRATEGY: the --work-us for that strategy ("50" or "pool=500,...").
+work_us_for() {
+  local spec=$1 strategy=$2 item
+  [[ $spec =~ ^[0-9]+$ ]] && { echo "$spec"; return; }
+  for item in ${spec//,/ }; do
+    [[ ${item%%=*} == "$strategy" ]] && { echo "${item#*=}"; return; }
+  done
+  echo 0
 }
 
 write_env() {
@@ -264,12 +276,24 @@ cmd_plot() {
 }
 
 cmd_run() {
+  run_matrix "$@"
+  [[ -n $RESULT_DIR ]] || return 0
+  echo
+  "$BIN/bench/acceptbench-report" markdown "$RESULT_DIR" || die "step report failed for $RESULT_DIR"
+  echo
+  echo "results: $RESULT_DIR (CSV: summary.csv workers.csv latency.csv timeseries.csv aggregate.csv)"
+  echo "report:  $RESULT_DIR/report.md   charts: $RESULT_DIR/*.png, *.svg"
+}
+
+RESULT_DIR=""
+# run_matrix [run options]: measure, aggregate, plot; sets RESULT_DIR.
+run_matrix() {
   local strategies=all io=all workers=4 connections=50 rate="" duration=4s warmup=1s
   local repeat=3 rpc=1 work_us=0 threads="" pin_mode=auto label=compare out="" bin=""
   local cmdline="$0 run $*"
   while [[ $# -gt 0 ]]; do
     case $1 in
-      -h|--help) usage_run; return 0 ;;
+      -h|--help) usage_run; RESULT_DIR=""; return 0 ;;
       --pin) pin_mode=yes; shift; continue ;;
       --no-pin) pin_mode=no; shift; continue ;;
     esac
@@ -284,7 +308,8 @@ cmd_run() {
       --warmup) [[ $2 == 0 ]] || check_duration "$1" "$2"; warmup=$2 ;;
       --repeat) check_numbers "$1" "$2"; repeat=$2 ;;
       --requests-per-conn) check_numbers "$1" "$2"; rpc=$2 ;;
-      --work-us) [[ $2 =~ ^[0-9]+$ ]] || usage_error "--work-us: '$2' is not a whole number of microseconds"
+      --work-us) [[ $2 =~ ^([0-9]+|([a-z-]+=[0-9]+)(,[a-z-]+=[0-9]+)*)$ ]] ||
+                   usage_error "--work-us: '$2' is not microseconds (use 50, or pool=500,shared=0)"
                  work_us=$2 ;;
       --threads) check_numbers "$1" "$2"; threads=$2 ;;
       --label) [[ $2 =~ ^[A-Za-z0-9._-]+$ ]] || usage_error "--label: use letters, digits, . _ - only"
@@ -330,7 +355,7 @@ cmd_run() {
             n=$((n + 1))
             local tag="$s-$i-w$w-c$c-r$rep"
             start_server "$dir/logs/server-$tag.log" "$dir/logs/ready" --strategy "$s" --io "$i" \
-              --workers "$w" --work-us "$work_us" ||
+              --workers "$w" --work-us "$(work_us_for "$work_us" "$s")" ||
               die "step start server $tag failed (log: $dir/logs/server-$tag.log); results so far are in $dir"
             local port load_args
             port=$(sed -n 's/^port=//p' "$dir/logs/ready")
@@ -355,11 +380,60 @@ cmd_run() {
   done
   rm -f "$dir/logs/ready"
   plot_dir "$dir"
-  echo
-  "$BIN/bench/acceptbench-report" markdown "$dir" || die "step report failed for $dir"
-  echo
-  echo "results: $dir (CSV: summary.csv workers.csv latency.csv timeseries.csv aggregate.csv)"
-  echo "report:  $dir/report.md   charts: $dir/*.png, *.svg"
+  RESULT_DIR=$dir
+}
+
+usage_ci() {
+  cat <<USAGE
+Usage: ./$PROG ci [options] [run options]
+The regression job: every strategy x io, 2 workers, 32 connections, 5 interleaved
+repeats of 1 s, compared with the baseline by acceptbench-report compare using
+the thresholds in bench/thresholds.csv. Writes compare.md in the results folder.
+Exit status: 0 pass, 1 regression, 2 broken run or no matching baseline.
+  --update-baseline   after comparing (when a baseline exists), make this run the baseline
+  --baseline DIR      baseline folder (default bench/baseline)
+  --thresholds FILE   per-metric thresholds (default bench/thresholds.csv)
+  run options         as for './$PROG run' (e.g. --repeat 7, --bin DIR), overriding the defaults
+USAGE
+}
+
+cmd_ci() {
+  local update=no baseline="$ROOT/bench/baseline" thresholds="$ROOT/bench/thresholds.csv"
+  local pass=()
+  while [[ $# -gt 0 ]]; do
+    case $1 in
+      -h|--help) usage_ci; return 0 ;;
+      --update-baseline) update=yes; shift ;;
+      --baseline|--thresholds)
+        [[ $# -ge 2 ]] || usage_error "$1 needs a value (see ./$PROG ci --help)"
+        if [[ $1 == --baseline ]]; then baseline=$2; else thresholds=$2; fi
+        shift 2 ;;
+      *) pass+=("$1"); shift ;;
+    esac
+  done
+  [[ -f $thresholds ]] || usage_error "--thresholds: no file '$thresholds'"
+  if [[ $update == no && ! -f $baseline/summary.csv ]]; then
+    echo "$PROG: no baseline in $baseline; record one with ./$PROG ci --update-baseline" >&2
+    exit 2
+  fi
+  run_matrix --workers 2 --connections 32 --duration 1s --warmup 500ms --repeat 5 \
+    --label ci "${pass[@]}"
+  local dir=$RESULT_DIR status=0
+  if [[ -f $baseline/summary.csv ]]; then
+    "$BIN/bench/acceptbench-report" compare "$baseline" "$dir" "$thresholds" || status=$?
+    echo "comparison: $dir/compare.md"
+  fi
+  if [[ $update == yes ]]; then
+    mkdir -p "$baseline" || die "cannot create $baseline"
+    local f
+    for f in summary.csv env.txt; do
+      cp "$dir/$f" "$baseline/$f.tmp.$$" || die "cannot write $baseline/$f.tmp.$$"
+      mv "$baseline/$f.tmp.$$" "$baseline/$f" || die "cannot replace $baseline/$f"
+    done
+    echo "baseline updated from $dir (the table above shows what changed)"
+    return 0
+  fi
+  return "$status"
 }
 
 main() {
@@ -372,6 +446,7 @@ main() {
     run) cmd_run "$@" ;;
     test) cmd_test "$@" ;;
     plot) cmd_plot "$@" ;;
+    ci) cmd_ci "$@" ;;
     help) usage ;;
     *) usage_error "unknown command '$cmd' (see ./$PROG --help)" ;;
   esac

@@ -17,6 +17,7 @@ static const char *const metric_names[AGG_NMETRICS] = {
     [AGG_WASTED_PER_1K] = "wasted_wakeups_per_1k",
     [AGG_ERRORS] = "errors",
     [AGG_CLIENT_SATURATED] = "client_saturated",
+    [AGG_CONN_PER_S_REL] = "conn_per_s_rel",
 };
 
 
@@ -83,6 +84,32 @@ static int append_sample(struct agg_group *g, const double *vals)
     return 0;
 }
 
+/* For each repeat k, divide every configuration's conn/s by the geometric mean
+ * over the configurations that have a k-th repeat. */
+static void relative_throughput(struct agg *a)
+{
+    for (size_t k = 0;; k++) {
+        double logsum = 0;
+        size_t n = 0, have = 0;
+        for (size_t i = 0; i < a->n; i++) {
+            if (k >= a->g[i].n)
+                continue;
+            have++;
+            double v = a->g[i].v[AGG_CONN_PER_S][k];
+            if (isfinite(v) && v > 0) {
+                logsum += log(v);
+                n++;
+            }
+        }
+        if (!have)
+            return;
+        double gm = n ? exp(logsum / (double)n) : NAN;
+        for (size_t i = 0; i < a->n; i++)
+            if (k < a->g[i].n)
+                a->g[i].v[AGG_CONN_PER_S_REL][k] = a->g[i].v[AGG_CONN_PER_S][k] / gm;
+    }
+}
+
 int agg_build(const struct table *t, struct agg *out, char *err, size_t errlen)
 {
     int col[NCOLS];
@@ -122,6 +149,7 @@ int agg_build(const struct table *t, struct agg *out, char *err, size_t errlen)
         v[AGG_WASTED_PER_1K] = per_1k(table_num(t, r, col[C_WASTED]), completed);
         v[AGG_ERRORS] = errors;
         v[AGG_CLIENT_SATURATED] = table_num(t, r, col[C_SATURATED]);
+        v[AGG_CONN_PER_S_REL] = NAN;  /* needs every group: see relative_throughput */
 
         struct agg_group *g = (struct agg_group *)agg_find(out, &key);
         if (!g) {
@@ -135,6 +163,7 @@ int agg_build(const struct table *t, struct agg *out, char *err, size_t errlen)
         if (append_sample(g, v) < 0)
             goto oom;
     }
+    relative_throughput(out);
     return 0;
 oom:
     agg_free(out);

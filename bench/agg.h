@@ -21,6 +21,8 @@ enum agg_metric {
     AGG_WASTED_PER_1K,           /* wasted wake-ups per 1,000 connections */
     AGG_ERRORS,                  /* every errors_* column added up */
     AGG_CLIENT_SATURATED,
+    AGG_CONN_PER_S_REL,          /* conn/s over the geometric mean of every
+                                    configuration's conn/s in the same repeat */
     AGG_NMETRICS
 };
 
@@ -41,7 +43,10 @@ struct agg {
 };
 
 /* Group summary rows in the order configurations first appear. Rows marked
- * partial are skipped (a cut-short run is not a repeat). Returns 0, or -1 with a
+ * partial are skipped (a cut-short run is not a repeat). The k-th row of a
+ * configuration is its repeat k: run_bench.sh interleaves repeats, so the k-th
+ * samples of all configurations ran close together in time, and their ratio
+ * (AGG_CONN_PER_S_REL) cancels what the machine did to all of them alike. Returns 0, or -1 with a
  * message naming the missing column. */
 int agg_build(const struct table *summary, struct agg *out, char *err, size_t errlen);
 void agg_free(struct agg *a);

@@ -390,7 +390,7 @@ START_TEST(metric_names)
     static const char *const names[AGG_NMETRICS] = {
         "conn_per_s", "total_p50_us", "total_p99_us", "total_p999_us", "connect_p99_us",
         "jain_index", "server_user_ms_per_1k", "server_sys_ms_per_1k",
-        "wasted_wakeups_per_1k", "errors", "client_saturated",
+        "wasted_wakeups_per_1k", "errors", "client_saturated", "conn_per_s_rel",
     };
 
     for (int m = 0; m < AGG_NMETRICS; m++) {
