@@ -306,7 +306,9 @@ run_matrix() {
       --rate) check_numbers "$1" "$2"; rate=$2 ;;
       --duration) check_duration "$1" "$2"; duration=$2 ;;
       --warmup) [[ $2 == 0 ]] || check_duration "$1" "$2"; warmup=$2 ;;
-      --repeat) check_numbers "$1" "$2"; repeat=$2 ;;
+      --repeat) check_numbers "$1" "$2"
+                [[ $2 -le 64 ]] || usage_error "--repeat: at most 64 (the exact U test of the ci job takes up to 64 samples)"
+                repeat=$2 ;;
       --requests-per-conn) check_numbers "$1" "$2"; rpc=$2 ;;
       --work-us) [[ $2 =~ ^([0-9]+|([a-z-]+=[0-9]+)(,[a-z-]+=[0-9]+)*)$ ]] ||
                    usage_error "--work-us: '$2' is not microseconds (use 50, or pool=500,shared=0)"
