@@ -1,0 +1,310 @@
+/* acceptbench-load: the load generator. This file owns the command line (defaults in
+ * one place, cross-field rules after parsing), the exit status and nothing else. */
+#include <arpa/inet.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "proto.h"
+#include "report.h"
+#include "results.h"
+#include "run.h"
+#include "units.h"
+
+#define PROG "acceptbench-load"
+
+enum {
+    EXIT_RUNTIME = 1,      /* target down, setup or output failure */
+    EXIT_USAGE = 2,
+    EXIT_INTERRUPTED = 130 /* SIGINT/SIGTERM: partial results were written, marked partial */
+};
+
+/* Long-only options. */
+enum { OPT_PATH = 256, OPT_STATS, OPT_NO_STATS, OPT_NO_PROGRESS };
+
+static const struct option long_opts[] = {
+    {"connections", required_argument, NULL, 'c'},
+    {"rate", required_argument, NULL, 'r'},
+    {"threads", required_argument, NULL, 't'},
+    {"duration", required_argument, NULL, 'd'},
+    {"count", required_argument, NULL, 'n'},
+    {"warmup", required_argument, NULL, 'w'},
+    {"timeout", required_argument, NULL, 'T'},
+    {"requests-per-conn", required_argument, NULL, 'k'},
+    {"target", required_argument, NULL, 'a'},
+    {"source-ips", required_argument, NULL, 's'},
+    {"label", required_argument, NULL, 'l'},
+    {"out", required_argument, NULL, 'o'},
+    {"protocol", required_argument, NULL, 'P'},
+    {"progress", no_argument, NULL, 'p'},
+    {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
+    {"path", required_argument, NULL, OPT_PATH},
+    {"stats", required_argument, NULL, OPT_STATS},
+    {"no-stats", no_argument, NULL, OPT_NO_STATS},
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+"Usage: " PROG " [options]\n"
+"Open TCP connections to a server as fast as a schedule says, and measure how they\n"
+"are accepted: latency, per-worker counts (X-Worker and /stats), CPU, errors.\n"
+"\n"
+"Load:\n"
+"  -c, --connections N        closed loop: connections in flight (default 64);\n"
+"                             open loop: the most open at once (default 10000,\n"
+"                             or less to fit the open-file limit)\n"
+"  -r, --rate R               open loop: R new connections/s in total (5k, 5k/s)\n"
+"  -t, --threads T            libuv loops on T threads, load split evenly (default 2)\n"
+"  -k, --requests-per-conn K  requests per connection before closing (default 1)\n"
+"  -d, --duration D           measured time (10s, 500ms, 2m; default 10s)\n"
+"  -n, --count N              measure N connections instead of a duration (10k)\n"
+"  -w, --warmup D             load first for D, excluded from every figure (default 0)\n"
+"  -T, --timeout D            per connect and per request (default 5s)\n"
+"  -a, --target HOST:PORT     server to load (default 127.0.0.1:8080)\n"
+"  -s, --source-ips LIST      bind connections round-robin to these local addresses:\n"
+"                             127.0.0.1,127.0.0.2 or 127.0.0.1-8 (widens the 4-tuples)\n"
+"  -P, --protocol NAME        %s (default http)\n"
+"      --path PATH            HTTP request target (default /hello)\n"
+"      --stats HOST:PORT      where to GET /stats (default: the target)\n"
+"      --no-stats             do not read /stats (servers that have none)\n"
+"\n"
+"Output:\n"
+"  -l, --label TEXT           tag for every CSV row\n"
+"  -o, --out DIR              append CSV rows to DIR/{summary,workers,latency,\n"
+"                             timeseries}.csv (columns: results/README.md)\n"
+"  -p, --progress             a progress line per second on stderr (default on a TTY)\n"
+"      --no-progress\n"
+"  -h, --help                 this text\n"
+"  -V, --version\n"
+"\n"
+"SIGINT/SIGTERM stops the load, lets connections in flight finish (at most --timeout;\n"
+"another signal a second or more later stops waiting), and reports the partial run.\n"
+"\n"
+"Exit status: 0 done; 1 target down (every connection refused) or a runtime failure;\n"
+"2 bad usage; 130 interrupted by SIGINT/SIGTERM (partial results written, partial=1).\n",
+            proto_names());
+}
+
+/* One line to stderr naming the option, then exit 2: usage errors never run load. */
+static void die_usage(const char *opt, const char *msg)
+{
+    fprintf(stderr, PROG ": %s: %s (see --help)\n", opt, msg);
+    exit(EXIT_USAGE);
+}
+
+/* --source-ips: "a,b,c", where an item may be a range "127.0.0.1-8" of the last octet. */
+static void parse_source_ips(struct config *cfg, char *list)
+{
+    char *save = NULL;
+    for (char *item = strtok_r(list, ",", &save); item; item = strtok_r(NULL, ",", &save)) {
+        char *dash = strchr(item, '-');
+        long last = -1;
+        if (dash) {
+            *dash = '\0';
+            char *end;
+            last = strtol(dash + 1, &end, 10);
+            if (*end || last < 0 || last > 255)
+                die_usage("--source-ips", "range end must be a last octet 0..255, as in 127.0.0.1-8");
+        }
+        struct in_addr a4;
+        if (inet_pton(AF_INET, item, &a4) != 1)
+            die_usage("--source-ips", "not an IPv4 address (e.g. 127.0.0.2)");
+        uint32_t first = ntohl(a4.s_addr);
+        uint32_t end = dash ? (first & ~0xffu) | (uint32_t)last : first;
+        if (end < first)
+            die_usage("--source-ips", "range end below its start");
+        for (uint32_t ip = first; ip <= end; ip++) {
+            if (cfg->n_source_ips == CONFIG_MAX_SOURCE_IPS)
+                die_usage("--source-ips", "more than 256 addresses");
+            struct net_addr *na = &cfg->source_ips[cfg->n_source_ips++];
+            struct sockaddr_in *sin = (struct sockaddr_in *)&na->ss;
+            memset(na, 0, sizeof *na);
+            sin->sin_family = AF_INET;
+            sin->sin_addr.s_addr = htonl(ip);
+            na->len = sizeof *sin;
+        }
+    }
+    if (cfg->n_source_ips == 0)
+        die_usage("--source-ips", "empty list");
+}
+
+static uint64_t opt_duration(const char *opt, const char *s)
+{
+    char err[160];
+    uint64_t v;
+    if (units_parse_duration_us(s, &v, err, sizeof err) < 0)
+        die_usage(opt, err);
+    return v;
+}
+
+static uint64_t opt_count(const char *opt, const char *s, uint64_t min, uint64_t max)
+{
+    char err[160];
+    uint64_t v;
+    if (units_parse_count(s, &v, err, sizeof err) < 0)
+        die_usage(opt, err);
+    if (v < min || v > max) {
+        snprintf(err, sizeof err, "'%s' is out of range %llu..%llu", s,
+                 (unsigned long long)min, (unsigned long long)max);
+        die_usage(opt, err);
+    }
+    return v;
+}
+
+/* Raise the open-file limit to its hard maximum: each connection is a descriptor. */
+static uint64_t raise_nofile(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+        return 1024;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        (void)setrlimit(RLIMIT_NOFILE, &rl);
+        getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    return rl.rlim_cur;
+}
+
+static void parse_args(int argc, char **argv, struct config *cfg)
+{
+    char err[160];
+    const char *target = "127.0.0.1:8080", *stats = NULL, *proto = "http";
+    int duration_set = 0;
+    /* The defaults, all here. */
+    cfg->connections = 64;
+    cfg->threads = 2;
+    cfg->requests_per_conn = 1;
+    cfg->duration_us = 10000000;
+    cfg->timeout_us = 5000000;
+    cfg->path = "/hello";
+    cfg->stats_enabled = 1;
+    cfg->progress = -1;
+
+    int c;
+    opterr = 0;             /* our own one-line messages; the leading ':' reports a
+                             * missing value apart from an unknown option */
+    while ((c = getopt_long(argc, argv, ":c:r:t:d:n:w:T:k:a:s:l:o:P:phV", long_opts, NULL)) != -1) {
+        switch (c) {
+        case 'c': cfg->connections = opt_count("--connections", optarg, 1, 10000000);
+                  cfg->connections_set = 1; break;
+        case 'r': if (units_parse_rate(optarg, &cfg->rate, err, sizeof err) < 0)
+                      die_usage("--rate", err);
+                  if (cfg->rate < 1 || cfg->rate > 100000000)
+                      die_usage("--rate", "must be 1..100M connections/s");
+                  break;
+        case 't': cfg->threads = (unsigned)opt_count("--threads", optarg, 1, CONFIG_MAX_THREADS);
+                  break;
+        case 'd': cfg->duration_us = opt_duration("--duration", optarg); duration_set = 1; break;
+        case 'n': cfg->count = opt_count("--count", optarg, 1, UINT64_MAX / 2); break;
+        case 'w': cfg->warmup_us = opt_duration("--warmup", optarg); break;
+        case 'T': cfg->timeout_us = opt_duration("--timeout", optarg); break;
+        case 'k': cfg->requests_per_conn = opt_count("--requests-per-conn", optarg, 1, 1000000000);
+                  break;
+        case 'a': target = optarg; break;
+        case 's': parse_source_ips(cfg, optarg); break;
+        case 'l': cfg->label = optarg; break;
+        case 'o': cfg->out_dir = optarg; break;
+        case 'P': proto = optarg; break;
+        case 'p': cfg->progress = 1; break;
+        case OPT_NO_PROGRESS: cfg->progress = 0; break;
+        case OPT_PATH: cfg->path = optarg; break;
+        case OPT_STATS: stats = optarg; break;
+        case OPT_NO_STATS: cfg->stats_enabled = 0; break;
+        case 'h': usage(stdout); exit(0);
+        case 'V': printf(PROG " %s\n", ACCEPTBENCH_VERSION); exit(0);
+        case ':':
+            die_usage(argv[optind - 1], "needs a value");
+            break;
+        default:
+            die_usage(argv[optind - 1], "unknown option");
+        }
+    }
+    if (optind < argc)
+        die_usage(argv[optind], "unexpected argument; the target goes in --target");
+
+    /* Cross-field rules. */
+    if ((cfg->proto = proto_find(proto)) == NULL) {
+        snprintf(err, sizeof err, "unknown protocol '%s' (known: %s)", proto, proto_names());
+        die_usage("--protocol", err);
+    }
+    if (net_parse_addr(target, &cfg->target, err, sizeof err) < 0)
+        die_usage("--target", err);
+    if (net_addr_port(&cfg->target) == 0)
+        die_usage("--target", "port 0 cannot be connected to");
+    net_format_addr(&cfg->target, cfg->target_str, sizeof cfg->target_str);
+    cfg->stats_addr = cfg->target;
+    if (stats && net_parse_addr(stats, &cfg->stats_addr, err, sizeof err) < 0)
+        die_usage("--stats", err);
+    if (cfg->count && duration_set)
+        die_usage("--count", "give --count or --duration, not both");
+    if (cfg->count)
+        cfg->duration_us = 0;
+    if (!cfg->count && cfg->duration_us == 0)
+        die_usage("--duration", "must be more than 0");
+    if (cfg->timeout_us < 1000)
+        die_usage("--timeout", "must be at least 1ms");
+    if (cfg->rate && cfg->rate < cfg->threads)
+        die_usage("--rate", "must be at least --threads connections/s");
+    for (size_t i = 0; i < cfg->n_source_ips; i++)
+        if (cfg->source_ips[i].ss.ss_family != cfg->target.ss.ss_family)
+            die_usage("--source-ips", "address family differs from --target's");
+    uint64_t nofile = raise_nofile();
+    if (cfg->rate && !cfg->connections_set)     /* the open-loop cap, within the fd limit */
+        cfg->connections = nofile > 10064 ? 10000 : nofile > 128 ? nofile - 64 : 64;
+    if (cfg->connections < cfg->threads)
+        die_usage("--connections", "must be at least --threads (each thread needs one)");
+    if (cfg->connections + 64 > nofile) {
+        snprintf(err, sizeof err, "%llu connections need more descriptors than the limit %llu"
+                 " (ulimit -n)", (unsigned long long)cfg->connections,
+                 (unsigned long long)nofile);
+        die_usage("--connections", err);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    struct config cfg;
+    memset(&cfg, 0, sizeof cfg);
+    parse_args(argc, argv, &cfg);
+    if (cfg.progress < 0)
+        cfg.progress = isatty(2);
+
+    char err[512];
+    struct run_result *res = malloc(sizeof *res);
+    if (!res) {
+        fprintf(stderr, PROG ": malloc: out of memory\n");
+        return EXIT_RUNTIME;
+    }
+    if (run_load(&cfg, res, err, sizeof err) < 0) {
+        fprintf(stderr, PROG ": %s\n", err);
+        run_result_free(res);
+        free(res);
+        return EXIT_RUNTIME;
+    }
+    int status = 0;
+    if (res->target_down) {
+        fprintf(stderr, PROG ": nothing is listening at %s: every connection was refused; "
+                "is the server running?\n", cfg.target_str);
+        status = EXIT_RUNTIME;
+    } else {
+        report_print(stdout, &cfg, res);
+        fflush(stdout);
+        if (cfg.out_dir && results_write(cfg.out_dir, &cfg, res, err, sizeof err) < 0) {
+            fprintf(stderr, PROG ": %s\n", err);
+            status = EXIT_RUNTIME;
+        } else if (res->partial) {
+            status = EXIT_INTERRUPTED;
+        }
+    }
+    run_result_free(res);
+    free(res);
+    return status;
+}

@@ -1,0 +1,65 @@
+/* proto: the client side of a wire protocol, behind a table of function pointers so
+ * the connection state machine (conn.c) never knows which protocol it speaks. A
+ * protocol builds its request bytes once (shared read-only by every thread) and then
+ * reads replies incrementally; it does no I/O and keeps no global state. */
+#ifndef ACCEPTBENCH_LOAD_PROTO_H
+#define ACCEPTBENCH_LOAD_PROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Returns of proto_ops.consume and proto_ops.eof. */
+enum proto_rc {
+    PROTO_MORE = 0,            /* the reply is not complete yet */
+    PROTO_DONE = 1,            /* one complete, successful reply */
+    PROTO_ERR_STATUS = -1,     /* a complete reply that reports failure (HTTP non-200) */
+    PROTO_ERR_SHORT = -2,      /* the peer closed before the reply was complete */
+    PROTO_ERR_MALFORMED = -3,  /* bytes that do not parse as a reply */
+};
+
+/* What the user chose that shapes the request bytes. */
+struct proto_opts {
+    const char *host;          /* Host header value, "127.0.0.1:8080" */
+    const char *path;          /* HTTP request target, "/hello" */
+};
+
+/* The request bytes of a run. `mid` is sent for every request but the last of a
+ * connection, `last` for the last one (HTTP: it carries "Connection: close"). */
+struct proto_req {
+    char *mem;                 /* owned storage behind both */
+    const char *mid;  size_t mid_len;
+    const char *last; size_t last_len;
+};
+
+/* Per-reply scratch a protocol keeps inside each connection; reset per reply. */
+struct proto_state {
+    int phase;
+    uint64_t remaining;        /* body bytes still expected */
+    int worker;                /* worker id the reply named; -1 none, -2 unreadable */
+    int server_closes;         /* the server ends the connection after this reply */
+};
+
+struct proto_ops {
+    const char *name;
+    /* Build the request bytes. Returns 0, or -1 with a message in err. */
+    int (*init)(struct proto_req *req, const struct proto_opts *o, char *err, size_t errlen);
+    void (*free)(struct proto_req *req);
+    /* Reset st before the reply to one request is read. */
+    void (*reply_start)(struct proto_state *st);
+    /* Read reply bytes. *used is how many leading bytes the protocol is done with;
+     * the caller presents the rest again, with newer bytes appended, on the next
+     * call. Returns an enum proto_rc. */
+    int (*consume)(struct proto_state *st, const char *buf, size_t len, size_t *used);
+    /* The peer closed the connection while a reply was being read: PROTO_DONE when
+     * the protocol allows a reply to end that way, else PROTO_ERR_SHORT. */
+    int (*eof)(struct proto_state *st);
+};
+
+extern const struct proto_ops proto_http;
+
+/* The protocol called `name`, or NULL. */
+const struct proto_ops *proto_find(const char *name);
+/* "http" (later "http, echo, greeter"), for --help and error messages. */
+const char *proto_names(void);
+
+#endif

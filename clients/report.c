@@ -1,0 +1,192 @@
+/* report: derived figures and the terminal summary, in the manner of wrk's: a terse
+ * fixed-width table, error lines only when there were errors. */
+#include "report.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pace.h"
+#include "proto.h"
+#include "units.h"
+
+const char *report_mode(const struct config *cfg)
+{
+    return cfg->rate ? "open" : "closed";
+}
+
+size_t report_nworkers(const struct run_result *res)
+{
+    size_t n = tally_worker_span(&res->tally);
+    if (res->have_server)
+        for (size_t i = 0; i < res->server.nworkers; i++)
+            if (res->server.w[i].worker >= 0 && (size_t)res->server.w[i].worker + 1 > n)
+                n = (size_t)res->server.w[i].worker + 1;
+    return n;
+}
+
+uint64_t report_client_count(const struct run_result *res, size_t i)
+{
+    return i < TALLY_MAX_WORKERS ? res->tally.workers[i] : 0;
+}
+
+const struct srvstats_worker *report_server_worker(const struct run_result *res, size_t i)
+{
+    if (!res->have_server)
+        return NULL;
+    for (size_t k = 0; k < res->server.nworkers; k++)
+        if (res->server.w[k].worker == (long)i)
+            return &res->server.w[k];
+    return NULL;
+}
+
+const char *report_fairness(const struct run_result *res, struct fair *out)
+{
+    size_t n = report_nworkers(res);
+    const char *source = NULL;
+    uint64_t *counts = n ? calloc(n, sizeof *counts) : NULL;
+    if (counts && res->have_server) {
+        source = "server";
+        for (size_t i = 0; i < n; i++) {
+            const struct srvstats_worker *w = report_server_worker(res, i);
+            counts[i] = w ? w->v[SRVSTATS_ACCEPTED] : 0;
+        }
+    } else if (counts && tally_worker_span(&res->tally) > 0) {
+        source = "client";
+        for (size_t i = 0; i < n; i++)
+            counts[i] = report_client_count(res, i);
+    }
+    fair_compute(counts, source ? n : 0, out);
+    free(counts);
+    return source;
+}
+
+static void fmt_us(char *buf, size_t len, uint64_t us)
+{
+    units_format_duration_us(buf, len, (double)us);
+}
+
+static void latency_row(FILE *f, const char *name, const struct hist *h)
+{
+    static const double ps[] = {50.0, 90.0, 99.0, 99.9};
+    char b[5][24];
+    if (h->total == 0) {
+        fprintf(f, "    %-11s %9s %9s %9s %9s %9s\n", name, "-", "-", "-", "-", "-");
+        return;
+    }
+    for (int i = 0; i < 4; i++)
+        fmt_us(b[i], sizeof b[i], hist_percentile(h, ps[i]));
+    fmt_us(b[4], sizeof b[4], h->total ? h->max_us : 0);
+    fprintf(f, "    %-11s %9s %9s %9s %9s %9s\n", name, b[0], b[1], b[2], b[3], b[4]);
+}
+
+static void print_workers(FILE *f, const struct run_result *res)
+{
+    size_t n = report_nworkers(res);
+    if (n == 0) {
+        fprintf(f, "  Workers: no per-worker counts (no X-Worker header, no /stats)\n");
+        return;
+    }
+    uint64_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct srvstats_worker *w = report_server_worker(res, i);
+        total += w ? w->v[SRVSTATS_ACCEPTED] : report_client_count(res, i);
+    }
+    fprintf(f, "    %6s %10s %10s %7s %9s %9s\n", "worker", "client", "server", "share",
+            "cpu_user", "cpu_sys");
+    for (size_t i = 0; i < n; i++) {
+        const struct srvstats_worker *w = report_server_worker(res, i);
+        uint64_t c = report_client_count(res, i);
+        uint64_t s = w ? w->v[SRVSTATS_ACCEPTED] : c;
+        char srv[24] = "-", cu[24] = "-", cs[24] = "-";
+        if (w) {
+            snprintf(srv, sizeof srv, "%llu", (unsigned long long)s);
+            if (srvstats_has(&res->server, SRVSTATS_CPU_USER_US))
+                snprintf(cu, sizeof cu, "%.2fs", (double)w->v[SRVSTATS_CPU_USER_US] / 1e6);
+            if (srvstats_has(&res->server, SRVSTATS_CPU_SYS_US))
+                snprintf(cs, sizeof cs, "%.2fs", (double)w->v[SRVSTATS_CPU_SYS_US] / 1e6);
+        }
+        fprintf(f, "    %6zu %10llu %10s %6.1f%% %9s %9s\n", i, (unsigned long long)c, srv,
+                total ? 100.0 * (double)s / (double)total : 0.0, cu, cs);
+    }
+}
+
+static void print_errors(FILE *f, const struct tally *y)
+{
+    if (tally_errors(y) == 0)
+        return;
+    fprintf(f, "  Errors:");
+    for (int i = 0; i < TALLY_ERR_COUNT; i++)
+        if (y->errors[i])
+            fprintf(f, " %s %llu", tally_err_name(i), (unsigned long long)y->errors[i]);
+    fprintf(f, "\n");
+    if (y->errors[TALLY_ERR_ADDRNOTAVAIL])
+        fprintf(f, "  Note: EADDRNOTAVAIL means the local ports ran out: fewer --connections, "
+                   "more --source-ips (127.0.0.x), or a wider "
+                   "net.ipv4.ip_local_port_range\n");
+}
+
+void report_print(FILE *f, const struct config *cfg, const struct run_result *res)
+{
+    const struct tally *y = &res->tally;
+    char b1[32], b2[32];
+    fprintf(f, "acceptbench-load %s: %s %s, %s loop, %u threads, ", ACCEPTBENCH_VERSION,
+            cfg->proto->name, cfg->target_str, report_mode(cfg), cfg->threads);
+    if (cfg->rate)
+        fprintf(f, "%llu conn/s (cap %llu open)", (unsigned long long)cfg->rate,
+                (unsigned long long)cfg->connections);
+    else
+        fprintf(f, "%llu connections", (unsigned long long)cfg->connections);
+    fprintf(f, ", %llu request%s/conn%s%s%s\n", (unsigned long long)cfg->requests_per_conn,
+            cfg->requests_per_conn == 1 ? "" : "s", cfg->label ? ", label " : "",
+            cfg->label ? cfg->label : "", res->partial ? " [PARTIAL: interrupted]" : "");
+    fprintf(f, "  Latency     %9s %9s %9s %9s %9s\n", "p50", "p90", "p99", "p99.9", "max");
+    latency_row(f, "connect", &y->connect);
+    latency_row(f, "first byte", &y->first_byte);
+    latency_row(f, "total", &y->total);
+    units_format_count(b1, sizeof b1, res->window_s > 0 ? (double)y->completed / res->window_s : 0);
+    units_format_count(b2, sizeof b2, (double)y->bytes_in);
+    fprintf(f, "  %llu connections in %.2fs, %s conn/s, %llu requests, %sB read\n",
+            (unsigned long long)y->completed, res->window_s, b1,
+            (unsigned long long)y->requests, b2);
+    if (cfg->rate) {
+        fmt_us(b1, sizeof b1, y->sched_lag_max_ns / 1000);
+        fprintf(f, "  Schedule: %llu of %llu starts more than %llums late, max lag %s%s\n",
+                (unsigned long long)y->sched_late, (unsigned long long)y->sched_starts,
+                (unsigned long long)(PACE_SLACK_NS / 1000000), b1,
+                y->sched_late ? " -- the generator could not keep the schedule" : "");
+    }
+    if (res->have_server) {
+        fprintf(f, "  Server: strategy %s, io %s, %zu workers, accepted %llu",
+                res->server.strategy[0] ? res->server.strategy : "?",
+                res->server.io[0] ? res->server.io : "?", res->server.nworkers,
+                (unsigned long long)srvstats_sum(&res->server, SRVSTATS_ACCEPTED));
+        if (srvstats_has(&res->server, SRVSTATS_WASTED_WAKEUPS))
+            fprintf(f, ", wasted wake-ups %llu",
+                    (unsigned long long)srvstats_sum(&res->server, SRVSTATS_WASTED_WAKEUPS));
+        if (srvstats_sum(&res->server, SRVSTATS_ACCEPT_ERRORS))
+            fprintf(f, ", accept errors %llu",
+                    (unsigned long long)srvstats_sum(&res->server, SRVSTATS_ACCEPT_ERRORS));
+        fprintf(f, "\n");
+    } else if (cfg->stats_enabled)
+        fprintf(f, "  Server: no /stats figures: %s\n", res->server_note);
+    print_workers(f, res);
+    struct fair fr;
+    const char *src = report_fairness(res, &fr);
+    if (src)
+        fprintf(f, "  Fairness (%s counts): jain %.4f  cv %.4f  max/min %.3f\n", src, fr.jain,
+                fr.cv, fr.max_min);
+    double ccpu = res->client_user_s + res->client_sys_s;
+    fprintf(f, "  CPU: ");
+    if (res->have_server && srvstats_has(&res->server, SRVSTATS_PROCESS_USER_US))
+        fprintf(f, "server user %.2fs sys %.2fs; ",
+                (double)srvstats_process(&res->server, SRVSTATS_PROCESS_USER_US) / 1e6,
+                (double)srvstats_process(&res->server, SRVSTATS_PROCESS_SYS_US) / 1e6);
+    fprintf(f, "client user %.2fs sys %.2fs = %.0f%% of %.0f CPU%s\n", res->client_user_s,
+            res->client_sys_s, res->window_s > 0 ? 100.0 * ccpu / (res->window_s * res->client_cpus) : 0.0,
+            res->client_cpus, res->client_cpus == 1 ? "" : "s");
+    print_errors(f, y);
+    if (res->client_saturated)
+        fprintf(f, "  WARNING: the client used >= %.0f%% of its CPUs: this result is limited "
+                   "by the load generator, not the server\n", RUN_SATURATION * 100);
+}

@@ -1,0 +1,271 @@
+/* results: CSV rows for summary.csv, workers.csv, latency.csv, timeseries.csv. */
+#include "results.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "csv.h"
+#include "proto.h"
+#include "report.h"
+
+/* The columns every file starts with, so rows of one run join across files. */
+#define KEY_COLS "run_id,label,strategy,io"
+
+static const char summary_header[] =
+    KEY_COLS ",timestamp,protocol,mode,workers,connections,rate,threads,requests_per_conn,"
+    "warmup_s,duration_s,completed,requests,"
+    "errors_refused,errors_reset,errors_timeout,errors_addrnotavail,errors_status,"
+    "errors_short,errors_malformed,errors_other,"
+    "conn_per_s,req_per_s,bytes_in,bytes_out,"
+    "connect_p50_us,connect_p90_us,connect_p99_us,connect_p999_us,connect_max_us,"
+    "first_byte_p50_us,first_byte_p90_us,first_byte_p99_us,first_byte_p999_us,"
+    "first_byte_max_us,"
+    "total_p50_us,total_p90_us,total_p99_us,total_p999_us,total_max_us,total_mean_us,"
+    "sched_starts,sched_late,sched_lag_max_us,"
+    "fairness_source,jain_index,cv,max_min,"
+    "server_accepted,server_requests,server_wasted_wakeups,server_accept_errors,"
+    "server_user_s,server_sys_s,client_user_s,client_sys_s,client_cpus,client_saturated,"
+    "partial,kernel,nproc";
+
+static const char workers_header[] =
+    KEY_COLS ",worker,client_completed,server_accepted,server_requests,"
+    "server_wasted_wakeups,server_cpu_user_s,server_cpu_sys_s,share,partial";
+
+static const char latency_header[] =
+    KEY_COLS ",metric,value_us,percentile,count,total_count,partial";
+
+static const char timeseries_header[] =
+    KEY_COLS ",second,interval_s,completed,errors,conn_per_s,total_p50_us,total_p99_us,"
+    "partial";
+
+static void key(struct csv_buf *b, const struct config *cfg, const struct run_result *res)
+{
+    csv_str(b, res->run_id);
+    csv_str(b, cfg->label ? cfg->label : "");
+    csv_str(b, res->have_server ? res->server.strategy : NULL);
+    csv_str(b, res->have_server ? res->server.io : NULL);
+}
+
+/* A server column, or an empty field when /stats did not have it. */
+static void server_u64(struct csv_buf *b, const struct run_result *res, enum srvstats_col c)
+{
+    if (res->have_server && srvstats_has(&res->server, c))
+        csv_u64(b, srvstats_sum(&res->server, c));
+    else
+        csv_str(b, NULL);
+}
+
+static void server_process_s(struct csv_buf *b, const struct run_result *res,
+                             enum srvstats_col c)
+{
+    if (res->have_server && srvstats_has(&res->server, c))
+        csv_f64(b, (double)srvstats_process(&res->server, c) / 1e6, 6);
+    else
+        csv_str(b, NULL);
+}
+
+static void percentiles(struct csv_buf *b, const struct hist *h, int with_mean)
+{
+    static const double ps[] = {50.0, 90.0, 99.0, 99.9};
+    for (int i = 0; i < 4; i++)
+        csv_u64(b, hist_percentile(h, ps[i]));
+    csv_u64(b, h->total ? h->max_us : 0);
+    if (with_mean)
+        csv_f64(b, h->total ? hist_mean(h) : NAN, 1);
+}
+
+static double per_s(uint64_t n, double s)
+{
+    return s > 0 ? (double)n / s : NAN;
+}
+
+static void summary_row(struct csv_buf *b, const struct config *cfg,
+                        const struct run_result *res)
+{
+    const struct tally *y = &res->tally;
+    key(b, cfg, res);
+    csv_str(b, res->timestamp);
+    csv_str(b, cfg->proto->name);
+    csv_str(b, report_mode(cfg));
+    if (res->have_server)
+        csv_u64(b, res->server.nworkers);
+    else
+        csv_str(b, NULL);
+    csv_u64(b, cfg->connections);
+    csv_u64(b, cfg->rate);
+    csv_u64(b, cfg->threads);
+    csv_u64(b, cfg->requests_per_conn);
+    csv_f64(b, (double)cfg->warmup_us / 1e6, 3);
+    csv_f64(b, res->window_s, 6);
+    csv_u64(b, y->completed);
+    csv_u64(b, y->requests);
+    for (int i = 0; i < TALLY_ERR_COUNT; i++)
+        csv_u64(b, y->errors[i]);
+    csv_f64(b, per_s(y->completed, res->window_s), 1);
+    csv_f64(b, per_s(y->requests, res->window_s), 1);
+    csv_u64(b, y->bytes_in);
+    csv_u64(b, y->bytes_out);
+    percentiles(b, &y->connect, 0);
+    percentiles(b, &y->first_byte, 0);
+    percentiles(b, &y->total, 1);
+    csv_u64(b, y->sched_starts);
+    csv_u64(b, y->sched_late);
+    csv_u64(b, y->sched_lag_max_ns / 1000);
+    struct fair fr;
+    const char *src = report_fairness(res, &fr);
+    csv_str(b, src);
+    csv_f64(b, fr.jain, 6);
+    csv_f64(b, fr.cv, 6);
+    csv_f64(b, fr.max_min, 6);
+    server_u64(b, res, SRVSTATS_ACCEPTED);
+    server_u64(b, res, SRVSTATS_REQUESTS);
+    server_u64(b, res, SRVSTATS_WASTED_WAKEUPS);
+    server_u64(b, res, SRVSTATS_ACCEPT_ERRORS);
+    server_process_s(b, res, SRVSTATS_PROCESS_USER_US);
+    server_process_s(b, res, SRVSTATS_PROCESS_SYS_US);
+    csv_f64(b, res->client_user_s, 6);
+    csv_f64(b, res->client_sys_s, 6);
+    csv_f64(b, res->client_cpus, 0);
+    csv_u64(b, (uint64_t)res->client_saturated);
+    csv_u64(b, (uint64_t)res->partial);
+    csv_str(b, res->kernel);
+    csv_i64(b, res->nproc);
+    csv_end_row(b);
+}
+
+static void workers_rows(struct csv_buf *b, const struct config *cfg,
+                         const struct run_result *res)
+{
+    size_t n = report_nworkers(res);
+    uint64_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+        const struct srvstats_worker *w = report_server_worker(res, i);
+        total += w ? w->v[SRVSTATS_ACCEPTED] : report_client_count(res, i);
+    }
+    int has_user = res->have_server && srvstats_has(&res->server, SRVSTATS_CPU_USER_US);
+    int has_sys = res->have_server && srvstats_has(&res->server, SRVSTATS_CPU_SYS_US);
+    for (size_t i = 0; i < n; i++) {
+        const struct srvstats_worker *w = report_server_worker(res, i);
+        uint64_t c = report_client_count(res, i);
+        key(b, cfg, res);
+        csv_u64(b, i);
+        if (tally_worker_span(&res->tally) > 0)
+            csv_u64(b, c);
+        else
+            csv_str(b, NULL);                  /* the server sends no X-Worker */
+        if (w) {
+            csv_u64(b, w->v[SRVSTATS_ACCEPTED]);
+            csv_u64(b, w->v[SRVSTATS_REQUESTS]);
+            csv_u64(b, w->v[SRVSTATS_WASTED_WAKEUPS]);
+        } else {
+            csv_str(b, NULL);
+            csv_str(b, NULL);
+            csv_str(b, NULL);
+        }
+        csv_f64(b, w && has_user ? (double)w->v[SRVSTATS_CPU_USER_US] / 1e6 : NAN, 6);
+        csv_f64(b, w && has_sys ? (double)w->v[SRVSTATS_CPU_SYS_US] / 1e6 : NAN, 6);
+        csv_f64(b, total ? (double)(w ? w->v[SRVSTATS_ACCEPTED] : c) / (double)total : NAN, 6);
+        csv_u64(b, (uint64_t)res->partial);
+        csv_end_row(b);
+    }
+}
+
+struct latency_ctx {
+    struct csv_buf *b;
+    const struct config *cfg;
+    const struct run_result *res;
+    const char *metric;
+    uint64_t total;
+};
+
+static void latency_row(void *ctx, uint64_t value_us, double percentile, uint64_t count)
+{
+    struct latency_ctx *l = ctx;
+    key(l->b, l->cfg, l->res);
+    csv_str(l->b, l->metric);
+    csv_u64(l->b, value_us);
+    csv_f64(l->b, percentile, 6);
+    csv_u64(l->b, count);
+    csv_u64(l->b, l->total);
+    csv_u64(l->b, (uint64_t)l->res->partial);
+    csv_end_row(l->b);
+}
+
+static void latency_rows(struct csv_buf *b, const struct config *cfg,
+                         const struct run_result *res)
+{
+    const struct {
+        const char *name;
+        const struct hist *h;
+    } m[] = {
+        {"connect", &res->tally.connect},
+        {"first_byte", &res->tally.first_byte},
+        {"total", &res->tally.total},
+    };
+    for (size_t i = 0; i < sizeof m / sizeof m[0]; i++) {
+        struct latency_ctx l = {b, cfg, res, m[i].name, m[i].h->total};
+        hist_percentile_rows(m[i].h, 5, latency_row, &l);
+    }
+}
+
+static void timeseries_rows(struct csv_buf *b, const struct config *cfg,
+                            const struct run_result *res)
+{
+    for (size_t i = 0; i < res->ts.nrows; i++) {
+        const struct tseries_row *r = &res->ts.rows[i];
+        key(b, cfg, res);
+        csv_u64(b, r->second);
+        csv_f64(b, r->interval_s, 6);
+        csv_u64(b, r->completed);
+        csv_u64(b, r->errors);
+        csv_f64(b, per_s(r->completed, r->interval_s), 1);
+        if (r->completed) {
+            csv_u64(b, r->p50_us);
+            csv_u64(b, r->p99_us);
+        } else {
+            csv_str(b, NULL);
+            csv_str(b, NULL);
+        }
+        csv_u64(b, (uint64_t)res->partial);
+        csv_end_row(b);
+    }
+}
+
+int results_write(const char *dir, const struct config *cfg, const struct run_result *res,
+                  char *err, size_t errlen)
+{
+    if (mkdir(dir, 0777) < 0 && errno != EEXIST) {
+        snprintf(err, errlen, "mkdir %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    const struct {
+        const char *file;
+        const char *header;
+        void (*rows)(struct csv_buf *, const struct config *, const struct run_result *);
+    } files[] = {
+        {"summary.csv", summary_header, summary_row},
+        {"workers.csv", workers_header, workers_rows},
+        {"latency.csv", latency_header, latency_rows},
+        {"timeseries.csv", timeseries_header, timeseries_rows},
+    };
+    struct csv_buf b;
+    csv_init(&b);
+    int rc = 0;
+    for (size_t i = 0; i < sizeof files / sizeof files[0] && rc == 0; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, files[i].file);
+        csv_reset(&b);
+        files[i].rows(&b, cfg, res);
+        if (b.oom) {
+            snprintf(err, errlen, "%s: out of memory", path);
+            rc = -1;
+        } else {
+            rc = csv_append_file(path, files[i].header, b.data ? b.data : "", err, errlen);
+        }
+    }
+    csv_free(&b);
+    return rc;
+}

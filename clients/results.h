@@ -1,0 +1,17 @@
+/* results: the run's CSV files in --out DIR (summary, workers, latency, timeseries),
+ * long-form, one header each, rows appended through csv_append_file so a file is
+ * never seen torn. Every column is documented in results/README.md. */
+#ifndef ACCEPTBENCH_LOAD_RESULTS_H
+#define ACCEPTBENCH_LOAD_RESULTS_H
+
+#include <stddef.h>
+
+#include "config.h"
+#include "run.h"
+
+/* Create dir when missing and append this run's rows to the four files. Returns 0, or
+ * -1 with a message naming the file. */
+int results_write(const char *dir, const struct config *cfg, const struct run_result *res,
+                  char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,44 @@
+/* run: one run of the load generator from start to end, in the main thread: start the
+ * loops, warm up, pause, snapshot /stats and getrusage, measure, drain, snapshot again,
+ * join, merge. The loops never touch the server snapshots and this module never
+ * touches a connection. */
+#ifndef ACCEPTBENCH_LOAD_RUN_H
+#define ACCEPTBENCH_LOAD_RUN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "srvstats.h"
+#include "tally.h"
+#include "tseries.h"
+
+/* A client using this share of its CPUs or more is the bottleneck, not the server. */
+#define RUN_SATURATION 0.90
+
+struct run_result {
+    struct tally tally;        /* merged over the loops: the measured window only */
+    struct tseries ts;
+    double window_s;           /* measured window: start of load to the end of the drain */
+    int partial;               /* SIGINT/SIGTERM cut the run short */
+    int target_down;           /* nothing listened at the target: every attempt refused */
+    int have_server;           /* `server` holds /stats deltas over the window */
+    struct srvstats server;
+    char server_note[256];     /* why there are no server figures, when there are none */
+    double client_user_s;      /* getrusage over the window, the whole client process */
+    double client_sys_s;
+    double client_cpus;        /* CPUs the client could use: min(threads, affinity) */
+    int client_saturated;
+    char run_id[48];           /* "20250101T120000Z-1234": joins the CSV files */
+    char timestamp[32];        /* UTC, ISO 8601, start of the measured window */
+    char kernel[96];           /* uname -r */
+    long nproc;                /* online CPUs */
+};
+
+/* Run the load described by cfg. Returns 0 when there is a result to report (also a
+ * partial one), or -1 with a message when the run could not be set up. The caller
+ * owns res (it is large: allocate it) and frees it with run_result_free. */
+int run_load(const struct config *cfg, struct run_result *res, char *err, size_t errlen);
+void run_result_free(struct run_result *res);
+
+#endif

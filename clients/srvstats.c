@@ -1,0 +1,273 @@
+/* srvstats: read the /stats CSV by column name and subtract two snapshots. */
+#include "srvstats.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_FIELDS 64
+
+static const char *const col_names[SRVSTATS_NCOLS] = {
+    "accepted", "requests", "bytes_in", "bytes_out", "wasted_wakeups", "accept_errors",
+    "cpu_user_us", "cpu_sys_us", "process_user_us", "process_sys_us", "queue_peak",
+};
+
+/* Which input column feeds what. */
+enum { ROLE_IGNORE = -1, ROLE_WORKER = -2, ROLE_STRATEGY = -3, ROLE_IO = -4 };
+
+struct field { const char *s; size_t len; };
+
+/* Split one line (without its newline) into fields, RFC 4180 style: a quoted field
+ * may hold commas and "" for a quote. Unquoted text is written into scratch (at least
+ * len bytes), which the fields then point into. Returns the number of fields, or -1
+ * when there are too many or a quote is unbalanced. */
+static int split(const char *line, size_t len, char *scratch, struct field *f)
+{
+    int n = 0;
+    size_t i = 0, o = 0;
+    if (len > 0 && line[len - 1] == '\r')
+        len--;
+    for (;;) {
+        if (n == MAX_FIELDS)
+            return -1;
+        f[n].s = scratch + o;
+        size_t start = o;
+        if (i < len && line[i] == '"') {
+            for (i++;; i++) {
+                if (i >= len)
+                    return -1;                 /* no closing quote */
+                if (line[i] == '"') {
+                    if (i + 1 < len && line[i + 1] == '"')
+                        scratch[o++] = line[i++];
+                    else
+                        break;
+                } else {
+                    scratch[o++] = line[i];
+                }
+            }
+            i++;                               /* past the closing quote */
+            if (i < len && line[i] != ',')
+                return -1;                     /* text after a closing quote */
+        } else {
+            while (i < len && line[i] != ',')
+                scratch[o++] = line[i++];
+        }
+        f[n++].len = o - start;
+        if (i >= len)
+            return n;
+        i++;                                   /* past the comma */
+    }
+}
+
+static int field_eq(const struct field *f, const char *name)
+{
+    return strlen(name) == f->len && memcmp(f->s, name, f->len) == 0;
+}
+
+static int parse_u64(const struct field *f, uint64_t *out)
+{
+    char tmp[32];
+    if (f->len == 0 || f->len >= sizeof tmp || f->s[0] == '-' || f->s[0] == '+')
+        return -1;
+    memcpy(tmp, f->s, f->len);
+    tmp[f->len] = '\0';
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(tmp, &end, 10);
+    if (errno || *end != '\0')
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static void copy_text(char *dst, size_t cap, const struct field *f)
+{
+    size_t n = f->len < cap - 1 ? f->len : cap - 1;
+    memcpy(dst, f->s, n);
+    dst[n] = '\0';
+}
+
+static int cmp_worker(const void *a, const void *b)
+{
+    const struct srvstats_worker *x = a, *y = b;
+    return (x->worker > y->worker) - (x->worker < y->worker);
+}
+
+int srvstats_parse(const char *csv, size_t len, struct srvstats *out, char *err,
+                   size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    int role[MAX_FIELDS];
+    int ncols = 0, lineno = 0, have_worker = 0;
+    size_t cap = 0;
+    struct field f[MAX_FIELDS];
+    char *scratch = malloc(len + 1);
+    if (!scratch) {
+        snprintf(err, errlen, "/stats: out of memory");
+        return -1;
+    }
+    const char *p = csv, *end = csv + len;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        const char *le = nl ? nl : end;
+        size_t ll = (size_t)(le - p);
+        lineno++;
+        if (ll == 0 || (ll == 1 && p[0] == '\r')) {
+            p = nl ? nl + 1 : end;
+            continue;                              /* tolerate blank lines */
+        }
+        int n = split(p, ll, scratch, f);
+        if (n < 0) {
+            snprintf(err, errlen, "/stats line %d: unbalanced quote or more than %d fields",
+                     lineno, MAX_FIELDS);
+            goto fail;
+        }
+        if (ncols == 0) {                          /* the header */
+            ncols = n;
+            for (int i = 0; i < n; i++) {
+                role[i] = ROLE_IGNORE;
+                if (field_eq(&f[i], "worker"))
+                    role[i] = ROLE_WORKER, have_worker = 1;
+                else if (field_eq(&f[i], "strategy"))
+                    role[i] = ROLE_STRATEGY;
+                else if (field_eq(&f[i], "io"))
+                    role[i] = ROLE_IO;
+                for (int c = 0; c < SRVSTATS_NCOLS; c++)
+                    if (field_eq(&f[i], col_names[c])) {
+                        role[i] = c;
+                        out->present |= 1u << c;
+                    }
+            }
+            if (!have_worker || !srvstats_has(out, SRVSTATS_ACCEPTED)) {
+                snprintf(err, errlen, "/stats header lacks the worker or accepted column");
+                goto fail;
+            }
+        } else {
+            if (n != ncols) {
+                snprintf(err, errlen, "/stats line %d: %d fields, header has %d", lineno, n,
+                         ncols);
+                goto fail;
+            }
+            if (out->nworkers == cap) {
+                cap = cap ? cap * 2 : 16;
+                struct srvstats_worker *w = realloc(out->w, cap * sizeof *w);
+                if (!w) {
+                    snprintf(err, errlen, "/stats: out of memory");
+                    goto fail;
+                }
+                out->w = w;
+            }
+            struct srvstats_worker *w = &out->w[out->nworkers];
+            memset(w, 0, sizeof *w);
+            for (int i = 0; i < n; i++) {
+                uint64_t v;
+                if (role[i] == ROLE_STRATEGY)
+                    copy_text(out->strategy, sizeof out->strategy, &f[i]);
+                else if (role[i] == ROLE_IO)
+                    copy_text(out->io, sizeof out->io, &f[i]);
+                else if (role[i] == ROLE_WORKER || role[i] >= 0) {
+                    if (parse_u64(&f[i], &v) < 0) {
+                        snprintf(err, errlen, "/stats line %d: field %d is not a count: '%.*s'",
+                                 lineno, i + 1, (int)(f[i].len > 32 ? 32 : f[i].len), f[i].s);
+                        goto fail;
+                    }
+                    if (role[i] == ROLE_WORKER)
+                        w->worker = (long)v;
+                    else
+                        w->v[role[i]] = v;
+                }
+            }
+            out->nworkers++;
+        }
+        p = nl ? nl + 1 : end;
+    }
+    if (out->nworkers == 0) {
+        snprintf(err, errlen, "/stats has no worker rows");
+        goto fail;
+    }
+    free(scratch);
+    scratch = NULL;
+    qsort(out->w, out->nworkers, sizeof *out->w, cmp_worker);
+    for (size_t i = 1; i < out->nworkers; i++)
+        if (out->w[i].worker == out->w[i - 1].worker) {
+            snprintf(err, errlen, "/stats lists worker %ld twice", out->w[i].worker);
+            goto fail;
+        }
+    return 0;
+fail:
+    free(scratch);
+    srvstats_free(out);
+    return -1;
+}
+
+int srvstats_delta(const struct srvstats *before, const struct srvstats *after,
+                   struct srvstats *delta, char *err, size_t errlen)
+{
+    memset(delta, 0, sizeof *delta);
+    if (before->nworkers != after->nworkers) {
+        snprintf(err, errlen, "/stats: %zu workers before, %zu after", before->nworkers,
+                 after->nworkers);
+        return -1;
+    }
+    delta->w = calloc(after->nworkers ? after->nworkers : 1, sizeof *delta->w);
+    if (!delta->w) {
+        snprintf(err, errlen, "/stats: out of memory");
+        return -1;
+    }
+    memcpy(delta->strategy, after->strategy, sizeof delta->strategy);
+    memcpy(delta->io, after->io, sizeof delta->io);
+    delta->present = before->present & after->present;
+    delta->nworkers = after->nworkers;
+    for (size_t i = 0; i < after->nworkers; i++) {
+        const struct srvstats_worker *a = &after->w[i], *b = &before->w[i];
+        struct srvstats_worker *d = &delta->w[i];
+        if (a->worker != b->worker) {
+            snprintf(err, errlen, "/stats: worker %ld before, %ld after", b->worker, a->worker);
+            goto fail;
+        }
+        d->worker = a->worker;
+        for (int c = 0; c < SRVSTATS_NCOLS; c++) {
+            if (c == SRVSTATS_QUEUE_PEAK) {
+                d->v[c] = a->v[c];
+                continue;
+            }
+            if (a->v[c] < b->v[c]) {
+                snprintf(err, errlen, "/stats: %s of worker %ld went down (%llu -> %llu); "
+                         "was the server restarted?", col_names[c], a->worker,
+                         (unsigned long long)b->v[c], (unsigned long long)a->v[c]);
+                goto fail;
+            }
+            d->v[c] = a->v[c] - b->v[c];
+        }
+    }
+    return 0;
+fail:
+    srvstats_free(delta);
+    return -1;
+}
+
+uint64_t srvstats_sum(const struct srvstats *s, enum srvstats_col col)
+{
+    uint64_t n = 0;
+    for (size_t i = 0; i < s->nworkers; i++)
+        n += s->w[i].v[col];
+    return n;
+}
+
+uint64_t srvstats_process(const struct srvstats *s, enum srvstats_col col)
+{
+    return s->nworkers ? s->w[0].v[col] : 0;
+}
+
+int srvstats_has(const struct srvstats *s, enum srvstats_col col)
+{
+    return (s->present >> col) & 1u;
+}
+
+void srvstats_free(struct srvstats *s)
+{
+    free(s->w);
+    s->w = NULL;
+    s->nworkers = 0;
+}

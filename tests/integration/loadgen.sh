@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# Integration tests of acceptbench-load against a real acceptbench-server on 127.0.0.1.
+#
+#   loadgen.sh SERVER LOAD exact STRATEGY IO   counts match exactly (closed, warm-up, open loop)
+#   loadgen.sh SERVER LOAD closed-port         target down: clear message, exit 1
+#   loadgen.sh SERVER LOAD sigint              SIGINT mid-run: exit 130, rows marked partial=1
+#
+# Every command is bounded by `timeout`; the server is stopped on any exit.
+set -euo pipefail
+
+if [[ $# -lt 3 ]]; then
+    echo "usage: $0 SERVER_BIN LOAD_BIN exact STRATEGY IO | closed-port | sigint" >&2
+    exit 2
+fi
+server_bin=$1
+load_bin=$2
+case_name=$3
+shift 3
+
+work=$(mktemp -d)
+server_pid=""
+cleanup() {
+    if [[ -n $server_pid ]] && kill -0 "$server_pid" 2>/dev/null; then
+        kill -TERM "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+    fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+fail() {
+    echo "FAIL: $*" >&2
+    exit 1
+}
+
+# start_server STRATEGY IO: start it on port 0 and set $port from its ready file.
+start_server() {
+    rm -f "$work/ready"
+    timeout 120 "$server_bin" --strategy "$1" --io "$2" --workers 2 \
+        --listen 127.0.0.1:0 --ready-file "$work/ready" 2>"$work/server.err" &
+    server_pid=$!
+    for _ in $(seq 100); do
+        [[ -s $work/ready ]] && break
+        kill -0 "$server_pid" 2>/dev/null || fail "server exited: $(cat "$work/server.err")"
+        sleep 0.1
+    done
+    [[ -s $work/ready ]] || fail "server wrote no ready file within 10 s"
+    port=$(sed -n 's/^port=//p' "$work/ready")
+    [[ -n $port ]] || fail "ready file has no port= line"
+}
+
+stop_server() {
+    kill -TERM "$server_pid"
+    wait "$server_pid" || true
+    server_pid=""
+}
+
+# col FILE NAME: the values of column NAME, one per data row.
+col() {
+    awk -F, -v name="$2" '
+        NR == 1 { for (i = 1; i <= NF; i++) if ($i == name) c = i
+                  if (!c) { print "no column " name > "/dev/stderr"; exit 1 }; next }
+        { print $c }' "$1"
+}
+
+# last FILE NAME: the column's value in the last row.
+last() {
+    col "$1" "$2" | tail -n 1
+}
+
+# Every row of every CSV file has as many fields as its header.
+check_shapes() {
+    local f
+    for f in summary workers latency timeseries; do
+        [[ -s $1/$f.csv ]] || fail "$f.csv missing or empty"
+        awk -F, 'NR == 1 { n = NF; next } NF != n { print FILENAME ": row " NR " has " NF \
+            " fields, header " n; bad = 1 } END { exit bad }' "$1/$f.csv" \
+            || fail "$f.csv is ragged"
+    done
+}
+
+# check_exact DIR N: the last run in DIR completed N (or, with N empty, any number of)
+# connections, the server accepted exactly as many, per-worker counts sum to it, and
+# there were no errors.
+check_exact() {
+    local dir=$1 want=$2 run completed accepted e
+    check_shapes "$dir"
+    run=$(last "$dir/summary.csv" run_id)
+    completed=$(last "$dir/summary.csv" completed)
+    accepted=$(last "$dir/summary.csv" server_accepted)
+    [[ -z $want || $completed == "$want" ]] || fail "completed $completed, expected $want"
+    [[ $completed -gt 0 ]] || fail "nothing completed"
+    [[ $accepted == "$completed" ]] || fail "server accepted $accepted, client completed $completed"
+    for e in refused reset timeout addrnotavail status short malformed other; do
+        [[ $(last "$dir/summary.csv" "errors_$e") == 0 ]] || fail "errors_$e is not 0"
+    done
+    [[ $(last "$dir/summary.csv" partial) == 0 ]] || fail "run marked partial"
+    local sums
+    sums=$(awk -F, -v run="$run" '
+        NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
+        $h["run_id"] == run { c += $h["client_completed"]; s += $h["server_accepted"]; n++ }
+        END { print c, s, n }' "$dir/workers.csv")
+    [[ $sums == "$completed $completed 2" ]] \
+        || fail "workers.csv client/server sums and rows: $sums, expected $completed $completed 2"
+    local ts
+    ts=$(awk -F, -v run="$run" '
+        NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
+        $h["run_id"] == run { c += $h["completed"] } END { print c }' "$dir/timeseries.csv")
+    [[ $ts == "$completed" ]] || fail "timeseries.csv completed sums to $ts, not $completed"
+}
+
+load() {
+    timeout 60 "$load_bin" --target "127.0.0.1:$port" --no-progress "$@"
+}
+
+case $case_name in
+exact)
+    [[ $# -eq 2 ]] || fail "exact needs STRATEGY IO"
+    start_server "$1" "$2"
+    out=$work/out
+    load --count 3000 --connections 16 --threads 2 --out "$out" --label "closed" >/dev/null
+    check_exact "$out" 3000
+    load --duration 1s --warmup 300ms --connections 8 --threads 2 --out "$out" \
+        --label "warmup" >/dev/null
+    check_exact "$out" ""
+    load --rate 2000 --count 1000 --threads 2 --out "$out" --label "open" >/dev/null
+    check_exact "$out" 1000
+    load --count 500 --connections 4 --threads 1 --requests-per-conn 3 --out "$out" \
+        --label "keepalive" >/dev/null
+    check_exact "$out" 500
+    [[ $(last "$out/summary.csv" requests) == 1500 ]] || fail "3 requests per connection"
+    [[ $(last "$out/summary.csv" strategy) == "$1" ]] || fail "strategy not from /stats"
+    stop_server
+    ;;
+closed-port)
+    # A port that was just listening and is now closed: nothing answers there.
+    start_server reuseport epoll
+    stop_server
+    rc=0
+    load --duration 1s 2>"$work/err" >/dev/null || rc=$?
+    [[ $rc == 1 ]] || fail "exit status $rc against a closed port, expected 1"
+    grep -q "refused" "$work/err" || fail "no clear message: $(cat "$work/err")"
+    [[ $(wc -l <"$work/err") == 1 ]] || fail "message is not one line"
+    rc=0
+    load --duration 500ms --no-stats 2>"$work/err" >/dev/null || rc=$?
+    [[ $rc == 1 ]] || fail "--no-stats: exit status $rc against a closed port, expected 1"
+    grep -q "refused" "$work/err" || fail "--no-stats: no clear message"
+    ;;
+sigint)
+    start_server reuseport epoll
+    out=$work/out
+    # timeout delivers the SIGINT (a background job of a script ignores SIGINT, so
+    # `kill -INT` from here would not reach it) and passes on the exit status.
+    rc=0
+    timeout --preserve-status --signal=INT 1.5 "$load_bin" --target "127.0.0.1:$port" \
+        --no-progress --duration 30s --connections 8 --threads 2 --out "$out" \
+        --label "interrupted" >/dev/null || rc=$?
+    [[ $rc == 130 ]] || fail "exit status $rc after SIGINT, expected 130"
+    check_shapes "$out"
+    [[ $(last "$out/summary.csv" partial) == 1 ]] || fail "summary row not marked partial"
+    dur=$(last "$out/summary.csv" duration_s)
+    awk -v d="$dur" 'BEGIN { exit !(d > 1 && d < 10) }' || fail "duration_s $dur not cut short"
+    completed=$(last "$out/summary.csv" completed)
+    [[ $completed -gt 0 ]] || fail "no partial counts"
+    [[ $(last "$out/summary.csv" server_accepted) == "$completed" ]] \
+        || fail "partial run: server accepted $(last "$out/summary.csv" server_accepted), completed $completed"
+    [[ $(col "$out/workers.csv" partial | sort -u) == 1 ]] || fail "workers rows not partial"
+    [[ $(col "$out/timeseries.csv" partial | sort -u) == 1 ]] || fail "timeseries not partial"
+    stop_server
+    ;;
+*)
+    fail "unknown case $case_name"
+    ;;
+esac
+echo "ok: $case_name $*"
