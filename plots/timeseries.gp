@@ -5,6 +5,7 @@
 file = dir.'/timeseries_plot.csv'
 set title title_with("Throughput over the run (the median repeat of each configuration)")
 set xlabel 'second of the measured window'
+set xrange [0:*]
 set ylabel 'connections per second'
 set yrange [0:*]
 set key inside right bottom
