@@ -30,6 +30,7 @@ struct conn {
 
 struct proto {
     const char *name;
+    const char *summary;                          /* one line for --help */
     /* Consume what it can of c->in (shifting the rest down), append replies with
      * conn_reply. Return 0 to keep reading, -1 to close once out is flushed. */
     int (*on_input)(struct conn *c);
@@ -37,7 +38,7 @@ struct proto {
     int (*on_eof)(struct conn *c);
 };
 
-extern const struct proto proto_http;
+extern const struct proto proto_http, proto_echo, proto_greeter;
 
 void conn_reset(struct conn *c, struct worker *w, int fd);
 void conn_release(struct conn *c);                   /* close fd, keep buffers */

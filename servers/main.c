@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "conn.h"
 #include "server.h"
 #include "units.h"
 
@@ -25,6 +26,10 @@ static void usage(FILE *out)
     for (int i = 0; srv_io_backends[i]; i++)
         fprintf(out, "        %-17s %s\n", srv_io_backends[i]->name, srv_io_backends[i]->summary);
     fprintf(out,
+        "  -P, --protocol NAME     what is said on a connection (default http)\n");
+    for (int i = 0; srv_protocols[i]; i++)
+        fprintf(out, "        %-17s %s\n", srv_protocols[i]->name, srv_protocols[i]->summary);
+    fprintf(out,
         "  -w, --workers N         worker threads (default: CPUs online)\n"
         "  -l, --listen ADDR:PORT  127.0.0.1:8080, [::1]:8080; port 0 picks one (default 127.0.0.1:8080)\n"
         "  -b, --backlog N         listen() backlog (default 4096)\n"
@@ -34,10 +39,12 @@ static void usage(FILE *out)
         "      --grace MS          at SIGINT/SIGTERM, wait MS ms for in-flight work (default 2000)\n"
         "      --queue-size N      pool: hand-off queue capacity (default 1024)\n"
         "      --accept-batch N    epoll: accepts per wake-up, at most (default 16)\n"
-        "      --ready-file PATH   write port= and pid= there once listening\n"
+        "      --admin ADDR:PORT   serve GET /stats there too (any protocol; port 0 picks one)\n"
+        "      --log-dir DIR       greeter: append each greeting to DIR/worker-<i>.log\n"
+        "      --ready-file PATH   write port=, pid= (and admin_port=) there once listening\n"
         "  -h, --help              this text\n"
         "  -V, --version           print the version\n"
-        "Serves GET /hello?name=X and GET /stats (CSV); see docs/protocol.md.\n");
+        "With http, GET /stats (CSV) is also served in band; see docs/protocol.md.\n");
 }
 
 static void die_usage(const char *opt, const char *msg)
@@ -55,13 +62,17 @@ static long int_opt(const char *opt, const char *arg, long min, long max)
     return v;
 }
 
-static const char *names(int strategies)
+enum axis { AXIS_STRATEGY, AXIS_IO, AXIS_PROTOCOL };
+
+/* "a, b, c": the values of an axis, for error messages. */
+static const char *names(enum axis axis)
 {
     static char buf[256];
     buf[0] = '\0';
     for (int i = 0;; i++) {
-        const char *n = strategies ? (srv_strategies[i] ? srv_strategies[i]->name : NULL)
-                                   : (srv_io_backends[i] ? srv_io_backends[i]->name : NULL);
+        const char *n = axis == AXIS_STRATEGY ? (srv_strategies[i] ? srv_strategies[i]->name : NULL)
+                        : axis == AXIS_IO     ? (srv_io_backends[i] ? srv_io_backends[i]->name : NULL)
+                                              : (srv_protocols[i] ? srv_protocols[i]->name : NULL);
         if (!n)
             break;
         if (i)
@@ -86,6 +97,9 @@ static void parse_args(int argc, char **argv, struct srv_config *cfg)
         {"queue-size", required_argument, NULL, 5},
         {"accept-batch", required_argument, NULL, 6},
         {"ready-file", required_argument, NULL, 7},
+        {"protocol", required_argument, NULL, 'P'},
+        {"admin", required_argument, NULL, 8},
+        {"log-dir", required_argument, NULL, 9},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -101,11 +115,12 @@ static void parse_args(int argc, char **argv, struct srv_config *cfg)
         .grace_ms = 2000,
         .queue_size = 1024,
         .accept_batch = 16,
+        .protocol = "http",
     };
     net_parse_addr("127.0.0.1:8080", &cfg->listen, err, sizeof err);
     int c;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":s:i:w:l:b:hV", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":s:i:w:l:b:P:hV", opts, NULL)) != -1) {
         switch (c) {
         case 's': cfg->strategy = optarg; break;
         case 'i': cfg->io = optarg; break;
@@ -122,6 +137,13 @@ static void parse_args(int argc, char **argv, struct srv_config *cfg)
         case 5: cfg->queue_size = (unsigned)int_opt("--queue-size", optarg, 1, 1 << 20); break;
         case 6: cfg->accept_batch = (unsigned)int_opt("--accept-batch", optarg, 1, 4096); break;
         case 7: cfg->ready_file = optarg; break;
+        case 'P': cfg->protocol = optarg; break;
+        case 8:
+            if (net_parse_addr(optarg, &cfg->admin, err, sizeof err) < 0)
+                die_usage("--admin", err);
+            cfg->admin_enabled = 1;
+            break;
+        case 9: cfg->log_dir = optarg; break;
         case 'h': usage(stdout); exit(0);
         case 'V': printf(PROG " " ACCEPTBENCH_VERSION "\n"); exit(0);
         case ':':
@@ -136,18 +158,25 @@ static void parse_args(int argc, char **argv, struct srv_config *cfg)
     if (optind < argc)
         die_usage(argv[optind], "unexpected argument (options only; see --help)");
     if (!srv_find_strategy(cfg->strategy)) {
-        snprintf(msg, sizeof msg, "unknown strategy '%s' (use %s)", cfg->strategy, names(1));
+        snprintf(msg, sizeof msg, "unknown strategy '%s' (use %s)", cfg->strategy, names(AXIS_STRATEGY));
         die_usage("--strategy", msg);
     }
     if (!srv_find_io(cfg->io)) {
-        snprintf(msg, sizeof msg, "unknown io '%s' (use %s)", cfg->io, names(0));
+        snprintf(msg, sizeof msg, "unknown io '%s' (use %s)", cfg->io, names(AXIS_IO));
         die_usage("--io", msg);
     }
+    if (!srv_find_proto(cfg->protocol)) {
+        snprintf(msg, sizeof msg, "unknown protocol '%s' (use %s)", cfg->protocol, names(AXIS_PROTOCOL));
+        die_usage("--protocol", msg);
+    }
+    if (cfg->log_dir && strcmp(cfg->protocol, "greeter") != 0)
+        die_usage("--log-dir", "only the greeter protocol writes logs (add --protocol greeter)");
 }
 
 /* Write port= and pid= through a temporary file and rename(), so a script
  * polling for the file never reads half of it. */
-static int write_ready_file(const char *path, int port, char *err, size_t errlen)
+static int write_ready_file(const char *path, int port, int admin_port, char *err,
+                            size_t errlen)
 {
     char tmp[4096];
     snprintf(tmp, sizeof tmp, "%s.tmp.%d", path, (int)getpid());
@@ -157,6 +186,8 @@ static int write_ready_file(const char *path, int port, char *err, size_t errlen
         return -1;
     }
     fprintf(f, "port=%d\npid=%d\n", port, (int)getpid());
+    if (admin_port)
+        fprintf(f, "admin_port=%d\n", admin_port);
     if (fclose(f) != 0 || rename(tmp, path) != 0) {
         snprintf(err, errlen, "--ready-file %.200s: %s", path, strerror(errno));
         unlink(tmp);
@@ -186,15 +217,18 @@ int main(int argc, char **argv)
         return 1;
     }
     if (srv_start(&s, err, sizeof err) < 0 ||
-        (cfg.ready_file && write_ready_file(cfg.ready_file, s.port, err, sizeof err) < 0)) {
+        (cfg.ready_file && write_ready_file(cfg.ready_file, s.port, s.admin_port, err, sizeof err) < 0)) {
         fprintf(stderr, PROG ": %s\n", err);
         srv_stop(&s);
         srv_join(&s, cfg.grace_ms);
         return 1;
     }
     net_format_addr(&s.cfg.listen, addr, sizeof addr);
-    printf("listening on %s strategy=%s io=%s workers=%d pid=%d\n", addr, s.strategy->name,
-           s.io->name, s.nworkers, (int)getpid());
+    printf("listening on %s strategy=%s io=%s protocol=%s workers=%d pid=%d", addr,
+           s.strategy->name, s.io->name, s.proto->name, s.nworkers, (int)getpid());
+    if (s.admin_port)
+        printf(" admin_port=%d", s.admin_port);
+    printf("\n");
     fflush(stdout);
 
     int sig;

@@ -128,6 +128,7 @@ static int http_on_eof(struct conn *c)
 
 const struct proto proto_http = {
     .name = "http",
+    .summary = "GET /hello?name=X and GET /stats (docs/protocol.md)",
     .on_input = http_on_input,
     .on_eof = http_on_eof,
 };

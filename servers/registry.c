@@ -1,4 +1,6 @@
-/* The axis tables. A new strategy or io backend is one file and one line here. */
+/* The axis tables. A new strategy, io backend or protocol is one file and one
+ * line here. */
+#include "conn.h"
 #include "server.h"
 
 extern const struct strategy strategy_pool, strategy_shared, strategy_reuseport;
@@ -14,5 +16,12 @@ const struct strategy *const srv_strategies[] = {
 const struct io_backend *const srv_io_backends[] = {
     &io_blocking,
     &io_epoll,
+    NULL,
+};
+
+const struct proto *const srv_protocols[] = {
+    &proto_http,
+    &proto_echo,
+    &proto_greeter,
     NULL,
 };

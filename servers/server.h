@@ -35,6 +35,10 @@ struct srv_config {
     unsigned grace_ms;
     unsigned queue_size;         /* pool hand-off queue capacity */
     unsigned accept_batch;       /* pollable io: accepts per wake-up, at most */
+    const char *protocol;        /* http, echo, greeter */
+    const char *log_dir;         /* greeter: one log file per worker there */
+    struct net_addr admin;       /* --admin: /stats on its own listener */
+    int admin_enabled;
 };
 
 struct strategy {
@@ -78,6 +82,7 @@ struct worker {
     int wait_fd;                 /* readable when take() may succeed */
     void *strategy_data;         /* per-worker state of the strategy */
     void *io_data;               /* per-worker state of the io backend */
+    int log_fd;                  /* --log-dir: this worker's log file, else -1 */
     pthread_t thread;
 };
 
@@ -90,15 +95,24 @@ struct srv {
     struct worker_stats *stats;  /* one per worker */
     int nworkers;
     int port;                    /* the bound port (resolves --listen :0) */
+    int admin_port;              /* the admin listener's port, 0 without --admin */
+    void *admin;                 /* the admin listener (admin.c) */
     void *strategy_data;
     atomic_int stopping;
 };
 
-/* Tables (strategies.c, io.c): NULL-terminated arrays of every value. */
+/* Tables (registry.c): NULL-terminated arrays of every value of each axis. */
 extern const struct strategy *const srv_strategies[];
 extern const struct io_backend *const srv_io_backends[];
+extern const struct proto *const srv_protocols[];
 const struct strategy *srv_find_strategy(const char *name);
 const struct io_backend *srv_find_io(const char *name);
+const struct proto *srv_find_proto(const char *name);
+
+/* The admin listener (admin.c): /stats over HTTP on its own port and thread, so
+ * that protocols other than HTTP can be observed. */
+int admin_start(struct srv *s, char *err, size_t errlen);
+void admin_stop(struct srv *s);
 
 /* Core (srv.c). */
 int srv_init(struct srv *s, const struct srv_config *cfg, char *err, size_t errlen);

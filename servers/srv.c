@@ -3,6 +3,7 @@
 #include "server.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,14 @@ const struct strategy *srv_find_strategy(const char *name)
     return NULL;
 }
 
+const struct proto *srv_find_proto(const char *name)
+{
+    for (int i = 0; srv_protocols[i]; i++)
+        if (strcmp(srv_protocols[i]->name, name) == 0)
+            return srv_protocols[i];
+    return NULL;
+}
+
 const struct io_backend *srv_find_io(const char *name)
 {
     for (int i = 0; srv_io_backends[i]; i++)
@@ -36,10 +45,11 @@ int srv_init(struct srv *s, const struct srv_config *cfg, char *err, size_t errl
     s->cfg = *cfg;
     s->strategy = srv_find_strategy(cfg->strategy);
     s->io = srv_find_io(cfg->io);
-    s->proto = &proto_http;
-    if (!s->strategy || !s->io) {
-        snprintf(err, errlen, "unknown %s '%s'", s->strategy ? "io" : "strategy",
-                 s->strategy ? cfg->io : cfg->strategy);
+    s->proto = srv_find_proto(cfg->protocol ? cfg->protocol : "http");
+    if (!s->strategy || !s->io || !s->proto) {
+        snprintf(err, errlen, "unknown %s '%s'",
+                 !s->strategy ? "strategy" : !s->io ? "io" : "protocol",
+                 !s->strategy ? cfg->strategy : !s->io ? cfg->io : cfg->protocol);
         return -1;
     }
     s->nworkers = cfg->workers;
@@ -58,7 +68,22 @@ int srv_init(struct srv *s, const struct srv_config *cfg, char *err, size_t errl
         w->id = i;
         w->srv = s;
         w->st = &s->stats[i];
-        w->listen_fd = w->wait_fd = -1;
+        w->listen_fd = w->wait_fd = w->log_fd = -1;
+    }
+    return 0;
+}
+
+/* --log-dir: worker i appends to DIR/worker-<i>.log. */
+static int open_logs(struct srv *s, char *err, size_t errlen)
+{
+    for (int i = 0; s->cfg.log_dir && i < s->nworkers; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/worker-%d.log", s->cfg.log_dir, i);
+        s->workers[i].log_fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        if (s->workers[i].log_fd < 0) {
+            snprintf(err, errlen, "--log-dir: open %.200s: %s", path, strerror(errno));
+            return -1;
+        }
     }
     return 0;
 }
@@ -78,7 +103,7 @@ static void *worker_main(void *arg)
 
 int srv_start(struct srv *s, char *err, size_t errlen)
 {
-    if (s->strategy->open(s, err, errlen) < 0)
+    if (open_logs(s, err, errlen) < 0 || s->strategy->open(s, err, errlen) < 0)
         return -1;
     for (int i = 0; i < s->nworkers; i++)
         if (s->io->init(&s->workers[i], err, errlen) < 0)
@@ -93,12 +118,15 @@ int srv_start(struct srv *s, char *err, size_t errlen)
     }
     if (s->strategy->start && s->strategy->start(s, err, errlen) < 0)
         return -1;
+    if (s->cfg.admin_enabled && admin_start(s, err, errlen) < 0)
+        return -1;
     return 0;
 }
 
 void srv_stop(struct srv *s)
 {
     atomic_store(&s->stopping, 1);
+    admin_stop(s);
     s->strategy->stop(s);
     for (int i = 0; i < s->nworkers; i++)
         s->io->wake(&s->workers[i]);
@@ -132,6 +160,9 @@ void srv_destroy(struct srv *s)
         if (s->workers[i].io_data)
             s->io->fini(&s->workers[i]);
     s->strategy->close(s);
+    for (int i = 0; i < s->nworkers; i++)
+        if (s->workers[i].log_fd >= 0)
+            close(s->workers[i].log_fd);
     munmap(s->stats, (size_t)s->cfg.workers * sizeof *s->stats);
     free(s->workers);
 }
