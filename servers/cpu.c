@@ -5,11 +5,26 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+static int stat_file(const char *path, uint64_t *user_us, uint64_t *sys_us);
+
 int cpu_thread(int pid, int tid, uint64_t *user_us, uint64_t *sys_us)
 {
-    char path[64], buf[1024];
-    *user_us = *sys_us = 0;
+    char path[64];
     snprintf(path, sizeof path, "/proc/%d/task/%d/stat", pid, tid);
+    return stat_file(path, user_us, sys_us);
+}
+
+int cpu_pid(int pid, uint64_t *user_us, uint64_t *sys_us)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    return stat_file(path, user_us, sys_us);
+}
+
+static int stat_file(const char *path, uint64_t *user_us, uint64_t *sys_us)
+{
+    char buf[1024];
+    *user_us = *sys_us = 0;
     FILE *f = fopen(path, "re");
     if (!f)
         return -1;
@@ -40,9 +55,4 @@ static void from_rusage(int who, uint64_t *user_us, uint64_t *sys_us)
 void cpu_self_thread(uint64_t *user_us, uint64_t *sys_us)
 {
     from_rusage(RUSAGE_THREAD, user_us, sys_us);
-}
-
-void cpu_process(uint64_t *user_us, uint64_t *sys_us)
-{
-    from_rusage(RUSAGE_SELF, user_us, sys_us);
 }

@@ -26,6 +26,10 @@ static void usage(FILE *out)
     for (int i = 0; srv_io_backends[i]; i++)
         fprintf(out, "        %-17s %s\n", srv_io_backends[i]->name, srv_io_backends[i]->summary);
     fprintf(out,
+        "  -m, --model NAME        what a worker is (default thread)\n");
+    for (int i = 0; srv_models[i]; i++)
+        fprintf(out, "        %-17s %s\n", srv_models[i]->name, srv_models[i]->summary);
+    fprintf(out,
         "  -P, --protocol NAME     what is said on a connection (default http)\n");
     for (int i = 0; srv_protocols[i]; i++)
         fprintf(out, "        %-17s %s\n", srv_protocols[i]->name, srv_protocols[i]->summary);
@@ -62,7 +66,7 @@ static long int_opt(const char *opt, const char *arg, long min, long max)
     return v;
 }
 
-enum axis { AXIS_STRATEGY, AXIS_IO, AXIS_PROTOCOL };
+enum axis { AXIS_STRATEGY, AXIS_IO, AXIS_PROTOCOL, AXIS_MODEL };
 
 /* "a, b, c": the values of an axis, for error messages. */
 static const char *names(enum axis axis)
@@ -72,6 +76,7 @@ static const char *names(enum axis axis)
     for (int i = 0;; i++) {
         const char *n = axis == AXIS_STRATEGY ? (srv_strategies[i] ? srv_strategies[i]->name : NULL)
                         : axis == AXIS_IO     ? (srv_io_backends[i] ? srv_io_backends[i]->name : NULL)
+                        : axis == AXIS_MODEL  ? (srv_models[i] ? srv_models[i]->name : NULL)
                                               : (srv_protocols[i] ? srv_protocols[i]->name : NULL);
         if (!n)
             break;
@@ -98,6 +103,7 @@ static void parse_args(int argc, char **argv, struct srv_config *cfg)
         {"accept-batch", required_argument, NULL, 6},
         {"ready-file", required_argument, NULL, 7},
         {"protocol", required_argument, NULL, 'P'},
+        {"model", required_argument, NULL, 'm'},
         {"admin", required_argument, NULL, 8},
         {"log-dir", required_argument, NULL, 9},
         {"help", no_argument, NULL, 'h'},
@@ -116,11 +122,12 @@ static void parse_args(int argc, char **argv, struct srv_config *cfg)
         .queue_size = 1024,
         .accept_batch = 16,
         .protocol = "http",
+        .model = "thread",
     };
     net_parse_addr("127.0.0.1:8080", &cfg->listen, err, sizeof err);
     int c;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":s:i:w:l:b:P:hV", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":s:i:w:l:b:P:m:hV", opts, NULL)) != -1) {
         switch (c) {
         case 's': cfg->strategy = optarg; break;
         case 'i': cfg->io = optarg; break;
@@ -138,6 +145,7 @@ static void parse_args(int argc, char **argv, struct srv_config *cfg)
         case 6: cfg->accept_batch = (unsigned)int_opt("--accept-batch", optarg, 1, 4096); break;
         case 7: cfg->ready_file = optarg; break;
         case 'P': cfg->protocol = optarg; break;
+        case 'm': cfg->model = optarg; break;
         case 8:
             if (net_parse_addr(optarg, &cfg->admin, err, sizeof err) < 0)
                 die_usage("--admin", err);
@@ -168,6 +176,10 @@ static void parse_args(int argc, char **argv, struct srv_config *cfg)
     if (!srv_find_proto(cfg->protocol)) {
         snprintf(msg, sizeof msg, "unknown protocol '%s' (use %s)", cfg->protocol, names(AXIS_PROTOCOL));
         die_usage("--protocol", msg);
+    }
+    if (!srv_find_model(cfg->model)) {
+        snprintf(msg, sizeof msg, "unknown model '%s' (use %s)", cfg->model, names(AXIS_MODEL));
+        die_usage("--model", msg);
     }
     if (cfg->log_dir && strcmp(cfg->protocol, "greeter") != 0)
         die_usage("--log-dir", "only the greeter protocol writes logs (add --protocol greeter)");
@@ -209,6 +221,7 @@ int main(int argc, char **argv)
     sigemptyset(&stop_signals);
     sigaddset(&stop_signals, SIGINT);
     sigaddset(&stop_signals, SIGTERM);
+    sigaddset(&stop_signals, SIGCHLD);  /* worker processes that end */
     pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
     signal(SIGPIPE, SIG_IGN);
 
@@ -224,15 +237,17 @@ int main(int argc, char **argv)
         return 1;
     }
     net_format_addr(&s.cfg.listen, addr, sizeof addr);
-    printf("listening on %s strategy=%s io=%s protocol=%s workers=%d pid=%d", addr,
-           s.strategy->name, s.io->name, s.proto->name, s.nworkers, (int)getpid());
+    printf("listening on %s strategy=%s io=%s model=%s protocol=%s workers=%d pid=%d", addr,
+           s.strategy->name, s.io->name, s.model->name, s.proto->name, s.nworkers,
+           (int)getpid());
     if (s.admin_port)
         printf(" admin_port=%d", s.admin_port);
     printf("\n");
     fflush(stdout);
 
     int sig;
-    sigwait(&stop_signals, &sig);
+    while (sigwait(&stop_signals, &sig) == 0 && sig == SIGCHLD)
+        srv_reap(&s);
     srv_stop(&s);
     int joined = srv_join(&s, cfg.grace_ms) == 0;
     srv_stats_table(&s, stderr);

@@ -5,6 +5,7 @@
 
 extern const struct strategy strategy_pool, strategy_shared, strategy_reuseport;
 extern const struct io_backend io_blocking, io_epoll;
+extern const struct model model_thread, model_process;
 
 const struct strategy *const srv_strategies[] = {
     &strategy_pool,
@@ -16,6 +17,12 @@ const struct strategy *const srv_strategies[] = {
 const struct io_backend *const srv_io_backends[] = {
     &io_blocking,
     &io_epoll,
+    NULL,
+};
+
+const struct model *const srv_models[] = {
+    &model_thread,
+    &model_process,
     NULL,
 };
 

@@ -25,6 +25,7 @@ struct proto;
 struct srv_config {
     const char *strategy;
     const char *io;
+    const char *model;           /* thread, process */
     int workers;
     struct net_addr listen;
     int backlog;
@@ -60,6 +61,26 @@ struct strategy {
     /* Fill the strategy's process-wide figures (queue_peak, acceptor_errors);
      * may be NULL when it has none. */
     void (*process_stats)(struct srv *s, struct stats_process *p);
+    /* Process model only, after fork: in the child that runs `own`, close every
+     * descriptor that belongs to other workers or to the parent (and set it to
+     * -1); in the parent, close what now belongs to the children. */
+    void (*fork_child)(struct srv *s, struct worker *own);
+    void (*fork_parent)(struct srv *s);
+};
+
+struct model {
+    const char *name;
+    const char *summary;
+    int shares_memory;           /* workers share one address space and fd table */
+    /* Start every worker (after the strategy's open). A forked child never
+     * returns from here. */
+    int (*start)(struct srv *s, char *err, size_t errlen);
+    /* Ask every worker to finish (after the strategy's stop). */
+    void (*stop)(struct srv *s);
+    /* Wait for the workers; 0 when all are gone, -1 after timeout_ms. */
+    int (*join)(struct srv *s, unsigned timeout_ms);
+    /* SIGCHLD arrived: collect and report workers that ended. */
+    void (*reap)(struct srv *s);
 };
 
 struct io_backend {
@@ -91,6 +112,9 @@ struct srv {
     const struct strategy *strategy;
     const struct io_backend *io;
     const struct proto *proto;
+    const struct model *model;
+    void *model_data;
+    pid_t main_pid;              /* the process that started the server */
     struct worker *workers;
     struct worker_stats *stats;  /* one per worker */
     int nworkers;
@@ -105,6 +129,8 @@ struct srv {
 extern const struct strategy *const srv_strategies[];
 extern const struct io_backend *const srv_io_backends[];
 extern const struct proto *const srv_protocols[];
+extern const struct model *const srv_models[];
+const struct model *srv_find_model(const char *name);
 const struct strategy *srv_find_strategy(const char *name);
 const struct io_backend *srv_find_io(const char *name);
 const struct proto *srv_find_proto(const char *name);
@@ -119,6 +145,7 @@ int srv_init(struct srv *s, const struct srv_config *cfg, char *err, size_t errl
 int srv_start(struct srv *s, char *err, size_t errlen);     /* listeners, workers, ready file */
 void srv_stop(struct srv *s);                               /* begin graceful shutdown */
 int srv_join(struct srv *s, unsigned timeout_ms);           /* 0 all joined, -1 timed out */
+void srv_reap(struct srv *s);                               /* on SIGCHLD */
 void srv_destroy(struct srv *s);
 static inline int srv_stopping(const struct srv *s)
 {
@@ -138,6 +165,12 @@ int srv_take_listener(struct worker *w, int wait);
 /* stop() and close() for those strategies: every distinct worker listener. */
 void srv_stop_listeners(struct srv *s);
 void srv_close_listeners(struct srv *s);
+/* A worker's thread body, for every model: run the io loop, then record the
+ * thread's own CPU figures for when /proc has forgotten it. */
+void *srv_worker_main(void *worker);
+/* fork_child/fork_parent for strategies whose workers own their listen_fd. */
+void srv_listeners_fork_child(struct srv *s, struct worker *own);
+void srv_listeners_fork_parent(struct srv *s);
 /* Burn cfg.work_us of CPU, modelling an application's per-request cost. */
 void srv_do_work(const struct srv *s);
 /* The /stats body: a snapshot of every worker plus process-wide figures. */

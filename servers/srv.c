@@ -23,6 +23,14 @@ const struct strategy *srv_find_strategy(const char *name)
     return NULL;
 }
 
+const struct model *srv_find_model(const char *name)
+{
+    for (int i = 0; srv_models[i]; i++)
+        if (strcmp(srv_models[i]->name, name) == 0)
+            return srv_models[i];
+    return NULL;
+}
+
 const struct proto *srv_find_proto(const char *name)
 {
     for (int i = 0; srv_protocols[i]; i++)
@@ -46,10 +54,10 @@ int srv_init(struct srv *s, const struct srv_config *cfg, char *err, size_t errl
     s->strategy = srv_find_strategy(cfg->strategy);
     s->io = srv_find_io(cfg->io);
     s->proto = srv_find_proto(cfg->protocol ? cfg->protocol : "http");
-    if (!s->strategy || !s->io || !s->proto) {
-        snprintf(err, errlen, "unknown %s '%s'",
-                 !s->strategy ? "strategy" : !s->io ? "io" : "protocol",
-                 !s->strategy ? cfg->strategy : !s->io ? cfg->io : cfg->protocol);
+    s->model = srv_find_model(cfg->model ? cfg->model : "thread");
+    s->main_pid = getpid();
+    if (!s->strategy || !s->io || !s->proto || !s->model) {
+        snprintf(err, errlen, "unknown strategy, io, protocol or model");
         return -1;
     }
     s->nworkers = cfg->workers;
@@ -88,7 +96,7 @@ static int open_logs(struct srv *s, char *err, size_t errlen)
     return 0;
 }
 
-static void *worker_main(void *arg)
+void *srv_worker_main(void *arg)
 {
     struct worker *w = arg;
     atomic_store(&w->st->pid, getpid());
@@ -105,17 +113,8 @@ int srv_start(struct srv *s, char *err, size_t errlen)
 {
     if (open_logs(s, err, errlen) < 0 || s->strategy->open(s, err, errlen) < 0)
         return -1;
-    for (int i = 0; i < s->nworkers; i++)
-        if (s->io->init(&s->workers[i], err, errlen) < 0)
-            return -1;
-    for (int i = 0; i < s->nworkers; i++) {
-        int rc = pthread_create(&s->workers[i].thread, NULL, worker_main, &s->workers[i]);
-        if (rc != 0) {
-            snprintf(err, errlen, "pthread_create worker %d: %s", i, strerror(rc));
-            s->nworkers = i;  /* join only what runs */
-            return -1;
-        }
-    }
+    if (s->model->start(s, err, errlen) < 0)
+        return -1;
     if (s->strategy->start && s->strategy->start(s, err, errlen) < 0)
         return -1;
     if (s->cfg.admin_enabled && admin_start(s, err, errlen) < 0)
@@ -128,30 +127,39 @@ void srv_stop(struct srv *s)
     atomic_store(&s->stopping, 1);
     admin_stop(s);
     s->strategy->stop(s);
-    for (int i = 0; i < s->nworkers; i++)
-        s->io->wake(&s->workers[i]);
+    s->model->stop(s);
 }
 
 int srv_join(struct srv *s, unsigned timeout_ms)
 {
-    struct timespec deadline;
-    clock_gettime(CLOCK_REALTIME, &deadline);  /* pthread_timedjoin_np's clock */
-    deadline.tv_sec += timeout_ms / 1000;
-    deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (deadline.tv_nsec >= 1000000000L) {
-        deadline.tv_sec++;
-        deadline.tv_nsec -= 1000000000L;
-    }
-    int rc = 0;
+    return s->model->join(s, timeout_ms);
+}
+
+void srv_reap(struct srv *s)
+{
+    s->model->reap(s);
+}
+
+void srv_listeners_fork_child(struct srv *s, struct worker *own)
+{
+    int keep = own->listen_fd;
     for (int i = 0; i < s->nworkers; i++) {
-        if (!s->workers[i].thread)
-            continue;
-        if (pthread_timedjoin_np(s->workers[i].thread, NULL, &deadline) != 0)
-            rc = -1;
-        else
-            s->workers[i].thread = 0;
+        int fd = s->workers[i].listen_fd;
+        if (fd >= 0 && fd != keep && (i == 0 || fd != s->workers[i - 1].listen_fd))
+            close(fd);
+        if (&s->workers[i] != own)
+            s->workers[i].listen_fd = s->workers[i].wait_fd = -1;
     }
-    return rc;
+}
+
+void srv_listeners_fork_parent(struct srv *s)
+{
+    /* The children own the listeners now: a copy left here would keep a
+     * listener (and its queue) alive after its worker died, and show this
+     * process as a listener in ss. */
+    srv_close_listeners(s);
+    for (int i = 0; i < s->nworkers; i++)
+        s->workers[i].wait_fd = -1;
 }
 
 void srv_destroy(struct srv *s)
@@ -270,7 +278,20 @@ static void snapshot(struct srv *s, struct stats_row *rows, struct stats_process
             rows[i].cpu_sys_us = atomic_load(&s->stats[i].exit_sys_us);
         }
     }
-    cpu_process(&p->user_us, &p->sys_us);
+    /* The server's CPU: the main process (all its threads), plus each worker
+     * process of the process model, live from /proc or as it recorded at exit. */
+    cpu_pid(s->main_pid, &p->user_us, &p->sys_us);
+    for (int i = 0; i < s->nworkers; i++) {
+        uint64_t u, sy;
+        if (rows[i].pid == 0 || rows[i].pid == s->main_pid)
+            continue;
+        if (cpu_pid(rows[i].pid, &u, &sy) < 0) {
+            u = atomic_load(&s->stats[i].exit_user_us);
+            sy = atomic_load(&s->stats[i].exit_sys_us);
+        }
+        p->user_us += u;
+        p->sys_us += sy;
+    }
     if (s->strategy->process_stats)
         s->strategy->process_stats(s, p);
 }

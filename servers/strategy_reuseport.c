@@ -23,4 +23,6 @@ const struct strategy strategy_reuseport = {
     .take = srv_take_listener,
     .stop = srv_stop_listeners,
     .close = srv_close_listeners,
+    .fork_child = srv_listeners_fork_child,
+    .fork_parent = srv_listeners_fork_parent,
 };

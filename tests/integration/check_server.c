@@ -1,6 +1,8 @@
 /* Integration tests: each strategy × io combination on port 0, driven over
  * loopback, with exact counts. */
 #include <check.h>
+#include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,16 +13,20 @@
 #define WORKERS 4
 #define CONNS 64
 
-static const char *const combos[][2] = {
-    {"pool", "blocking"},   {"pool", "epoll"},   {"shared", "blocking"},
-    {"shared", "epoll"},    {"reuseport", "blocking"}, {"reuseport", "epoll"},
+static const char *const combos[][3] = {
+    {"pool", "blocking", "thread"},      {"pool", "epoll", "thread"},
+    {"shared", "blocking", "thread"},    {"shared", "epoll", "thread"},
+    {"reuseport", "blocking", "thread"}, {"reuseport", "epoll", "thread"},
+    {"pool", "blocking", "process"},     {"pool", "epoll", "process"},
+    {"shared", "blocking", "process"},   {"shared", "epoll", "process"},
+    {"reuseport", "blocking", "process"}, {"reuseport", "epoll", "process"},
 };
 #define NCOMBOS (int)(sizeof combos / sizeof combos[0])
 
 static void start(struct test_server *ts, int i)
 {
     const char *args[] = {"--strategy", combos[i][0], "--io", combos[i][1],
-                          "--workers", "4", NULL};
+                          "--model", combos[i][2], "--workers", "4", NULL};
     ts_start(ts, args);
 }
 
@@ -65,8 +71,19 @@ START_TEST(test_counts_exact)
     ck_assert_int_eq(tn_stats_sum(reply, "requests"), CONNS);
     for (int w = 0; w < WORKERS; w++)
         ck_assert_int_eq(tn_stats_get(reply, "accepted", w), per_worker[w]);
-    int want_listeners = strcmp(combos[_i][0], "reuseport") == 0 ? WORKERS : 1;
-    ck_assert_int_eq(tn_count_listeners(ts.port), want_listeners);
+    int reuseport = strcmp(combos[_i][0], "reuseport") == 0;
+    int process = strcmp(combos[_i][2], "process") == 0;
+    ck_assert_int_eq(tn_count_listeners(ts.port), reuseport ? WORKERS : 1);
+    /* Which processes hold them: the server alone with threads; with processes,
+     * each reuseport worker its own, every shared worker the one socket, and the
+     * pool's parent (the acceptor) alone. */
+    int want_pids = !process ? 1 : strcmp(combos[_i][0], "pool") == 0 ? 1 : WORKERS;
+    ck_assert_int_eq(tn_count_listener_pids(ts.port), want_pids);
+    /* With processes every worker reports its own pid in /stats. */
+    long pid0 = tn_stats_get(reply, "pid", 0), distinct = 1;
+    for (int w = 1; w < WORKERS; w++)
+        distinct += tn_stats_get(reply, "pid", w) != pid0;
+    ck_assert_int_eq(distinct, process ? WORKERS : 1);
     ck_assert_int_eq(ts_stop(&ts), 0);
 }
 END_TEST
@@ -142,13 +159,43 @@ START_TEST(test_idle_timeout)
 {
     struct test_server ts;
     char buf[64];
-    const char *args[] = {"--strategy", combos[_i][0], "--io", combos[_i][1], "--workers", "1",
-                          "--idle-timeout", "200", NULL};
+    const char *args[] = {"--strategy", combos[_i][0], "--io", combos[_i][1], "--model",
+                          combos[_i][2], "--workers", "1", "--idle-timeout", "200", NULL};
     ts_start(&ts, args);
     int fd = tn_connect(ts.port);  /* 5 s receive timeout: EOF must come first */
     ck_assert_uint_eq(tn_read_all(fd, buf, sizeof buf), 0);
     close(fd);
     ck_assert_int_eq(ts_stop(&ts), 0);
+}
+END_TEST
+
+/* A worker process killed with SIGKILL is reported with its signal, the others
+ * keep serving, and stopping the server leaves no process behind. */
+START_TEST(test_child_killed)
+{
+    static const char *const strategies[] = {"pool", "shared", "reuseport"};
+    struct test_server ts;
+    static char reply[65536];
+    const char *args[] = {"--strategy", strategies[_i], "--io", "epoll", "--model", "process",
+                          "--workers", "3", NULL};
+    ts_start(&ts, args);
+    fetch_stats(ts.port, reply, sizeof reply);
+    pid_t victim = (pid_t)tn_stats_get(reply, "pid", 1), other = (pid_t)tn_stats_get(reply, "pid", 2);
+    ck_assert_int_gt(victim, 0);
+    ck_assert_int_ne(victim, ts.pid);
+    ck_assert_int_eq(kill(victim, SIGKILL), 0);
+    char want[128];
+    snprintf(want, sizeof want, "worker 1 (pid %d) was killed by signal 9 (Killed)\n", (int)victim);
+    ck_assert_msg(ts_wait_stderr(&ts, want, 5000), "no report of the killed worker");
+    for (int c = 0; c < 12; c++) {
+        tn_request(ts.port, "GET /hello?name=z HTTP/1.1\r\nConnection: close\r\n\r\n", reply,
+                   sizeof reply);
+        ck_assert_int_eq(tn_status(reply), 200);
+        ck_assert_int_ne(tn_worker(reply), 1);
+    }
+    ck_assert_int_eq(ts_stop(&ts), 0);
+    ck_assert_int_eq(kill(other, 0), -1);  /* no orphan: the surviving worker is gone too */
+    ck_assert_int_eq(errno, ESRCH);
 }
 END_TEST
 
@@ -161,6 +208,7 @@ static Suite *server_suite(void)
     tcase_add_loop_test(tc, test_keepalive, 0, NCOMBOS);
     tcase_add_loop_test(tc, test_bad_input, 0, NCOMBOS);
     tcase_add_loop_test(tc, test_idle_timeout, 0, NCOMBOS);
+    tcase_add_loop_test(tc, test_child_killed, 0, 3);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -2,6 +2,8 @@
 
 #include <arpa/inet.h>
 #include <check.h>
+#include <dirent.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -9,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -20,7 +23,7 @@ static void pause_ms(int ms)
     nanosleep(&(struct timespec){.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L}, NULL);
 }
 
-void ts_start(struct test_server *ts, const char *const *args)
+static void spawn(struct test_server *ts, const char *const *args, long nofile)
 {
     const char *argv[64];
     int n = 0;
@@ -42,6 +45,13 @@ void ts_start(struct test_server *ts, const char *const *args)
         int err = open(ts->stderr_file, O_WRONLY | O_CREAT | O_TRUNC, 0600);
         dup2(out, 1);
         dup2(err, 2);
+        if (nofile > 0) {
+            /* Only the server's own descriptors may count against the limit. */
+            struct rlimit rl = {.rlim_cur = (rlim_t)nofile, .rlim_max = (rlim_t)nofile};
+            close_range(3, ~0U, 0);
+            if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+                _exit(126);
+        }
         execv(argv[0], (char *const *)argv);
         _exit(127);
     }
@@ -62,6 +72,16 @@ void ts_start(struct test_server *ts, const char *const *args)
     }
     kill(ts->pid, SIGKILL);
     ck_abort_msg("server did not write its ready file within 10 s");
+}
+
+void ts_start(struct test_server *ts, const char *const *args)
+{
+    spawn(ts, args, 0);
+}
+
+void ts_start_nofile(struct test_server *ts, const char *const *args, long nofile)
+{
+    spawn(ts, args, nofile);
 }
 
 int ts_stop(struct test_server *ts)
@@ -212,4 +232,210 @@ int tn_count_listeners(int port)
         fclose(fp);
     }
     return count;
+}
+
+int ts_wait_exit(struct test_server *ts, unsigned timeout_ms, char *err, size_t errlen)
+{
+    int status, rc = -1;
+    long long deadline = tn_now_ms() + timeout_ms;
+    for (;;) {
+        if (waitpid(ts->pid, &status, WNOHANG) == ts->pid) {
+            rc = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+            break;
+        }
+        if (tn_now_ms() >= deadline) {
+            kill(ts->pid, SIGKILL);
+            waitpid(ts->pid, &status, 0);
+            break;
+        }
+        pause_ms(1);
+    }
+    if (err && errlen) {
+        FILE *f = fopen(ts->stderr_file, "r");
+        size_t n = f ? fread(err, 1, errlen - 1, f) : 0;
+        err[n] = '\0';
+        if (f)
+            fclose(f);
+    }
+    unlink(ts->stderr_file);
+    return rc;
+}
+
+int ts_count_fds(const struct test_server *ts)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/fd", (int)ts->pid);
+    DIR *d = opendir(path);
+    if (!d)
+        return -1;
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d));)
+        if (e->d_name[0] != '.')
+            n++;
+    closedir(d);
+    return n;
+}
+
+long long tn_now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Walk /proc/net/tcp and tcp6; call fn for each socket with its local and remote
+ * ports, state and queues; stop when fn returns non-zero. */
+static void each_tcp(int (*fn)(void *arg, unsigned lport, unsigned rport, unsigned state,
+                               long tx, long rx),
+                     void *arg)
+{
+    static const char *const files[] = {"/proc/net/tcp", "/proc/net/tcp6"};
+    for (int f = 0; f < 2; f++) {
+        FILE *fp = fopen(files[f], "r");
+        char line[512];
+        if (!fp)
+            continue;
+        while (fgets(line, sizeof line, fp)) {
+            unsigned lport, rport, state;
+            unsigned long tx, rx;
+            /* "sl local_address rem_address st tx_queue:rx_queue ..." (hex) */
+            if (sscanf(line, " %*d: %*[0-9A-Fa-f]:%x %*[0-9A-Fa-f]:%x %x %lx:%lx", &lport,
+                       &rport, &state, &tx, &rx) == 5 &&
+                fn(arg, lport, rport, state, (long)tx, (long)rx)) {
+                fclose(fp);
+                return;
+            }
+        }
+        fclose(fp);
+    }
+}
+
+struct listen_q {
+    unsigned port;
+    int sum;
+};
+
+static int add_listen_q(void *arg, unsigned lport, unsigned rport, unsigned state, long tx,
+                        long rx)
+{
+    struct listen_q *q = arg;
+    (void)rport;
+    (void)tx;
+    if (lport == q->port && state == 0x0A)
+        q->sum += (int)rx;
+    return 0;
+}
+
+int tn_listen_queued(int port)
+{
+    struct listen_q q = {.port = (unsigned)port};
+    each_tcp(add_listen_q, &q);
+    return q.sum;
+}
+
+struct peer_q {
+    unsigned port, client_port;
+    long tx, rx;
+    int found;
+};
+
+static int find_peer_q(void *arg, unsigned lport, unsigned rport, unsigned state, long tx,
+                       long rx)
+{
+    struct peer_q *q = arg;
+    if (lport != q->port || rport != q->client_port || state == 0x0A)
+        return 0;
+    q->tx = tx;
+    q->rx = rx;
+    q->found = 1;
+    return 1;
+}
+
+int tn_server_queues(int port, int fd, long *tx, long *rx)
+{
+    struct sockaddr_in a;
+    socklen_t len = sizeof a;
+    if (getsockname(fd, (struct sockaddr *)&a, &len) < 0)
+        return -1;
+    struct peer_q q = {.port = (unsigned)port, .client_port = ntohs(a.sin_port)};
+    each_tcp(find_peer_q, &q);
+    if (!q.found)
+        return -1;
+    *tx = q.tx;
+    *rx = q.rx;
+    return 0;
+}
+
+/* Inodes of the LISTEN sockets on `port`; returns how many (at most max). */
+static int listener_inodes(int port, unsigned long *inodes, int max)
+{
+    static const char *const files[] = {"/proc/net/tcp", "/proc/net/tcp6"};
+    int n = 0;
+    for (int f = 0; f < 2; f++) {
+        FILE *fp = fopen(files[f], "r");
+        char line[512];
+        if (!fp)
+            continue;
+        while (fgets(line, sizeof line, fp) && n < max) {
+            unsigned lport, state;
+            unsigned long inode;
+            if (sscanf(line, " %*d: %*[0-9A-Fa-f]:%x %*[0-9A-Fa-f]:%*x %x %*s %*s %*s %*s %*s %lu",
+                       &lport, &state, &inode) == 3 && (int)lport == port && state == 0x0A)
+                inodes[n++] = inode;
+        }
+        fclose(fp);
+    }
+    return n;
+}
+
+int tn_count_listener_pids(int port)
+{
+    unsigned long inodes[256];
+    int ninodes = listener_inodes(port, inodes, 256), npids = 0;
+    DIR *proc = opendir("/proc");
+    struct dirent *pe;
+    while (proc && (pe = readdir(proc))) {
+        char path[300], target[64];
+        if (pe->d_name[0] < '0' || pe->d_name[0] > '9')
+            continue;
+        snprintf(path, sizeof path, "/proc/%s/fd", pe->d_name);
+        DIR *fds = opendir(path);
+        struct dirent *fe;
+        int holds = 0;
+        while (fds && !holds && (fe = readdir(fds))) {
+            char link[600];
+            snprintf(link, sizeof link, "%s/%s", path, fe->d_name);
+            ssize_t len = readlink(link, target, sizeof target - 1);
+            if (len <= 0)
+                continue;
+            target[len] = '\0';
+            unsigned long inode;
+            if (sscanf(target, "socket:[%lu]", &inode) == 1)
+                for (int i = 0; i < ninodes; i++)
+                    holds |= inode == inodes[i];
+        }
+        if (fds)
+            closedir(fds);
+        npids += holds;
+    }
+    if (proc)
+        closedir(proc);
+    return npids;
+}
+
+int ts_wait_stderr(struct test_server *ts, const char *text, int timeout_ms)
+{
+    char buf[8192];
+    for (int waited = 0; waited <= timeout_ms; waited += 10) {
+        FILE *f = fopen(ts->stderr_file, "r");
+        if (f) {
+            size_t n = fread(buf, 1, sizeof buf - 1, f);
+            fclose(f);
+            buf[n] = '\0';
+            if (strstr(buf, text))
+                return 1;
+        }
+        pause_ms(10);
+    }
+    return 0;
 }

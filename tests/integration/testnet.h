@@ -18,6 +18,17 @@ struct test_server {
 void ts_start(struct test_server *ts, const char *const *args);
 /* SIGTERM, wait (bounded), return the exit status (or -1 on a signal/timeout). */
 int ts_stop(struct test_server *ts);
+/* ts_start with RLIMIT_NOFILE set to nofile (soft and hard) in the child before
+ * exec; nofile <= 0 leaves the inherited limit. */
+void ts_start_nofile(struct test_server *ts, const char *const *args, long nofile);
+/* Wait at most timeout_ms for the server to exit without signalling it (SIGKILL
+ * after that); copy its stderr into err (NUL-terminated, may be NULL) and remove
+ * the file. Returns the exit status, or -1 on a signal or timeout. */
+int ts_wait_exit(struct test_server *ts, unsigned timeout_ms, char *err, size_t errlen);
+/* Descriptors the server process has open (entries of /proc/<pid>/fd), or -1. */
+int ts_count_fds(const struct test_server *ts);
+/* CLOCK_MONOTONIC in milliseconds, for deadlines. */
+long long tn_now_ms(void);
 
 /* Connect to 127.0.0.1:port with a 5 s receive timeout; fails the test on error. */
 int tn_connect(int port);
@@ -36,5 +47,16 @@ long tn_stats_sum(const char *reply, const char *col);
 long tn_stats_get(const char *reply, const char *col, int w);
 /* LISTEN sockets on this port in /proc/net/tcp and tcp6. */
 int tn_count_listeners(int port);
+/* How many distinct processes hold those LISTEN sockets (via /proc/<pid>/fd). */
+int tn_count_listener_pids(int port);
+/* Wait up to timeout_ms for the server's stderr to contain `text`; 1 if it does. */
+int ts_wait_stderr(struct test_server *ts, const char *text, int timeout_ms);
+/* Connections waiting in the accept queues of the LISTEN sockets on this port
+ * (the rx_queue column of /proc/net/tcp for a listener), summed. */
+int tn_listen_queued(int port);
+/* The server's end of the client connection fd to this port, from /proc/net/tcp:
+ * tx = bytes it has not had acknowledged, rx = bytes it has not read yet.
+ * Returns 0, or -1 when no such socket is listed. */
+int tn_server_queues(int port, int fd, long *tx, long *rx);
 
 #endif

@@ -1,0 +1,153 @@
+/* process: every worker is a forked child running one worker thread (the
+ * pre-fork servers; with reuseport, the second classic experiment). Counters
+ * are in shared memory, so /stats is the same whichever process answers it. The
+ * parent keeps the admin listener and, for pool, the acceptor; it forwards
+ * SIGTERM to the children, reports any child that ends on its own, and kills
+ * the stragglers once the grace period is over. Children die with the parent
+ * (PR_SET_PDEATHSIG), so no worker outlives the server. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "server.h"
+
+struct child {
+    pid_t pid;
+    int done;        /* reaped */
+};
+
+/* The child's whole life: own one worker, run it, stop it on SIGTERM. */
+static void child_main(struct srv *s, struct worker *w, pid_t parent)
+{
+    char err[256];
+    /* If the parent is killed outright, the kernel sends SIGTERM here; the
+     * getppid() check closes the race with a parent that died before prctl. */
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent)
+        _exit(1);
+    if (s->strategy->fork_child)
+        s->strategy->fork_child(s, w);
+    for (int i = 0; i < s->nworkers; i++)
+        if (&s->workers[i] != w && s->workers[i].log_fd >= 0) {
+            close(s->workers[i].log_fd);
+            s->workers[i].log_fd = -1;
+        }
+    if (s->io->init(w, err, sizeof err) < 0 ||
+        pthread_create(&w->thread, NULL, srv_worker_main, w) != 0) {
+        fprintf(stderr, "acceptbench-server: worker %d: %s\n", w->id, err);
+        _exit(1);
+    }
+    /* SIGINT and SIGTERM are blocked (inherited mask): wait for them here. */
+    sigset_t set;
+    int sig;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigwait(&set, &sig);
+    atomic_store(&s->stopping, 1);
+    s->strategy->stop(s);   /* only this child's descriptors are still open */
+    s->io->wake(w);
+    pthread_join(w->thread, NULL);
+    _exit(0);
+}
+
+static int process_start(struct srv *s, char *err, size_t errlen)
+{
+    struct child *kids = calloc((size_t)s->nworkers, sizeof *kids);
+    pid_t parent = getpid();
+    if (!kids) {
+        snprintf(err, errlen, "--model process: out of memory");
+        return -1;
+    }
+    s->model_data = kids;
+    fflush(NULL);  /* no buffered output copied into the children */
+    for (int i = 0; i < s->nworkers; i++) {
+        pid_t pid = fork();
+        if (pid < 0) {
+            snprintf(err, errlen, "fork worker %d: %s", i, strerror(errno));
+            return -1;
+        }
+        if (pid == 0)
+            child_main(s, &s->workers[i], parent);
+        kids[i].pid = pid;
+    }
+    if (s->strategy->fork_parent)
+        s->strategy->fork_parent(s);
+    return 0;
+}
+
+static void signal_children(struct srv *s, int sig)
+{
+    struct child *kids = s->model_data;
+    for (int i = 0; kids && i < s->nworkers; i++)
+        if (kids[i].pid > 0 && !kids[i].done)
+            kill(kids[i].pid, sig);
+}
+
+static void process_stop(struct srv *s)
+{
+    signal_children(s, SIGTERM);
+}
+
+/* Collect every child that has ended; say how each ended unless the server is
+ * stopping and it ended cleanly. Returns how many are still running. */
+static int collect(struct srv *s)
+{
+    struct child *kids = s->model_data;
+    int running = 0;
+    for (int i = 0; kids && i < s->nworkers; i++) {
+        int status;
+        if (kids[i].pid <= 0 || kids[i].done)
+            continue;
+        pid_t r = waitpid(kids[i].pid, &status, WNOHANG);
+        if (r != kids[i].pid) {
+            running++;
+            continue;
+        }
+        kids[i].done = 1;
+        if (WIFSIGNALED(status))
+            fprintf(stderr, "acceptbench-server: worker %d (pid %d) was killed by signal %d (%s)\n",
+                    i, (int)kids[i].pid, WTERMSIG(status), strsignal(WTERMSIG(status)));
+        else if (!srv_stopping(s) || WEXITSTATUS(status) != 0)
+            fprintf(stderr, "acceptbench-server: worker %d (pid %d) exited with status %d\n",
+                    i, (int)kids[i].pid, WEXITSTATUS(status));
+    }
+    return running;
+}
+
+static int process_join(struct srv *s, unsigned timeout_ms)
+{
+    for (unsigned waited = 0;; waited += 10) {
+        if (collect(s) == 0)
+            return 0;
+        if (waited >= timeout_ms)
+            break;
+        nanosleep(&(struct timespec){.tv_nsec = 10 * 1000000L}, NULL);
+    }
+    signal_children(s, SIGKILL);  /* the grace period is over */
+    while (collect(s) > 0)
+        nanosleep(&(struct timespec){.tv_nsec = 1000000L}, NULL);
+    return -1;
+}
+
+static void process_reap(struct srv *s)
+{
+    collect(s);
+}
+
+const struct model model_process = {
+    .name = "process",
+    .summary = "workers are forked processes sharing counters through shared memory",
+    .shares_memory = 0,
+    .start = process_start,
+    .stop = process_stop,
+    .join = process_join,
+    .reap = process_reap,
+};
