@@ -43,6 +43,7 @@ static void usage(FILE *out)
         "      --grace MS          at SIGINT/SIGTERM, wait MS ms for in-flight work (default 2000)\n"
         "      --queue-size N      pool: hand-off queue capacity (default 1024)\n"
         "      --accept-batch N    epoll: accepts per wake-up, at most (default 16)\n"
+        "      --incoming-cpu      reuseport: pin worker i to CPU i, set SO_INCOMING_CPU i\n"
         "      --admin ADDR:PORT   serve GET /stats there too (any protocol; port 0 picks one)\n"
         "      --log-dir DIR       greeter: append each greeting to DIR/worker-<i>.log\n"
         "      --ready-file PATH   write port=, pid= (and admin_port=) there once listening\n"
@@ -106,6 +107,7 @@ static void parse_args(int argc, char **argv, struct srv_config *cfg)
         {"model", required_argument, NULL, 'm'},
         {"admin", required_argument, NULL, 8},
         {"log-dir", required_argument, NULL, 9},
+        {"incoming-cpu", no_argument, NULL, 10},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -152,6 +154,7 @@ static void parse_args(int argc, char **argv, struct srv_config *cfg)
             cfg->admin_enabled = 1;
             break;
         case 9: cfg->log_dir = optarg; break;
+        case 10: cfg->incoming_cpu = 1; break;
         case 'h': usage(stdout); exit(0);
         case 'V': printf(PROG " " ACCEPTBENCH_VERSION "\n"); exit(0);
         case ':':
@@ -181,6 +184,8 @@ static void parse_args(int argc, char **argv, struct srv_config *cfg)
         snprintf(msg, sizeof msg, "unknown model '%s' (use %s)", cfg->model, names(AXIS_MODEL));
         die_usage("--model", msg);
     }
+    if (cfg->incoming_cpu && strcmp(cfg->strategy, "reuseport") != 0)
+        die_usage("--incoming-cpu", "works with --strategy reuseport only");
     if (cfg->log_dir && strcmp(cfg->protocol, "greeter") != 0)
         die_usage("--log-dir", "only the greeter protocol writes logs (add --protocol greeter)");
 }

@@ -3,20 +3,23 @@
 #include "conn.h"
 #include "server.h"
 
-extern const struct strategy strategy_pool, strategy_shared, strategy_reuseport;
-extern const struct io_backend io_blocking, io_epoll;
+extern const struct strategy strategy_pool, strategy_shared, strategy_reuseport,
+    strategy_reuseport_cpu;
+extern const struct io_backend io_blocking, io_epoll, io_epoll_exclusive;
 extern const struct model model_thread, model_process;
 
 const struct strategy *const srv_strategies[] = {
     &strategy_pool,
     &strategy_shared,
     &strategy_reuseport,
+    &strategy_reuseport_cpu,
     NULL,
 };
 
 const struct io_backend *const srv_io_backends[] = {
     &io_blocking,
     &io_epoll,
+    &io_epoll_exclusive,
     NULL,
 };
 

@@ -36,6 +36,7 @@ struct srv_config {
     unsigned grace_ms;
     unsigned queue_size;         /* pool hand-off queue capacity */
     unsigned accept_batch;       /* pollable io: accepts per wake-up, at most */
+    int incoming_cpu;            /* reuseport: SO_INCOMING_CPU = worker i's CPU, pinned */
     const char *protocol;        /* http, echo, greeter */
     const char *log_dir;         /* greeter: one log file per worker there */
     struct net_addr admin;       /* --admin: /stats on its own listener */
@@ -66,6 +67,9 @@ struct strategy {
      * -1); in the parent, close what now belongs to the children. */
     void (*fork_child)(struct srv *s, struct worker *own);
     void (*fork_parent)(struct srv *s);
+    /* In the worker's own thread, before it waits for connections (pinning);
+     * may be NULL. */
+    void (*on_worker_start)(struct worker *w);
 };
 
 struct model {
@@ -123,6 +127,9 @@ struct srv {
     void *admin;                 /* the admin listener (admin.c) */
     void *strategy_data;
     atomic_int stopping;
+    /* Connections still waiting in the listeners' accept queues when stop()
+     * shut the listeners down: the kernel resets them (srv_listener_queued). */
+    atomic_uint dropped_at_shutdown;
 };
 
 /* Tables (registry.c): NULL-terminated arrays of every value of each axis. */
@@ -162,12 +169,20 @@ int srv_listen(struct srv *s, int reuseport, int for_workers, char *err, size_t 
 int srv_accept(struct srv *s, int fd, atomic_uint_fast64_t *errors);
 /* take() for strategies whose workers accept on their own w->listen_fd. */
 int srv_take_listener(struct worker *w, int wait);
+/* How many established connections wait in a listener's accept queue (for a
+ * listening socket, TCP_INFO's tcpi_unacked), or 0 when the kernel does not say.
+ * stop() adds this to dropped_at_shutdown just before it shuts a listener down. */
+unsigned srv_listener_queued(int fd);
 /* stop() and close() for those strategies: every distinct worker listener. */
 void srv_stop_listeners(struct srv *s);
 void srv_close_listeners(struct srv *s);
 /* A worker's thread body, for every model: run the io loop, then record the
  * thread's own CPU figures for when /proc has forgotten it. */
 void *srv_worker_main(void *worker);
+/* Strategies that pin worker i to CPU i: refuse (-1, message) unless the
+ * workers fit on the CPUs this process may use, and the pinning itself. */
+int srv_check_cpus(const struct srv *s, const char *what, char *err, size_t errlen);
+void srv_pin_worker(struct worker *w);
 /* fork_child/fork_parent for strategies whose workers own their listen_fd. */
 void srv_listeners_fork_child(struct srv *s, struct worker *own);
 void srv_listeners_fork_parent(struct srv *s);

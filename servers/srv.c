@@ -4,6 +4,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,6 +104,8 @@ void *srv_worker_main(void *arg)
     struct worker *w = arg;
     atomic_store(&w->st->pid, getpid());
     atomic_store(&w->st->tid, gettid());
+    if (w->srv->strategy->on_worker_start)
+        w->srv->strategy->on_worker_start(w);
     w->srv->io->run(w);
     uint64_t user_us, sys_us;
     cpu_self_thread(&user_us, &sys_us);
@@ -138,6 +143,36 @@ int srv_join(struct srv *s, unsigned timeout_ms)
 void srv_reap(struct srv *s)
 {
     s->model->reap(s);
+}
+
+int srv_check_cpus(const struct srv *s, const char *what, char *err, size_t errlen)
+{
+    cpu_set_t allowed;
+    if (sched_getaffinity(0, sizeof allowed, &allowed) < 0) {
+        snprintf(err, errlen, "%s: sched_getaffinity: %s", what, strerror(errno));
+        return -1;
+    }
+    int usable = 0;
+    while (usable < CPU_SETSIZE && CPU_ISSET(usable, &allowed))
+        usable++;
+    if (s->nworkers > usable) {
+        snprintf(err, errlen, "%s pins worker i to CPU i, so it needs CPUs 0..%d: "
+                 "use --workers %d or fewer", what, s->nworkers - 1, usable);
+        return -1;
+    }
+    return 0;
+}
+
+void srv_pin_worker(struct worker *w)
+{
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(w->id, &one);
+    /* srv_check_cpus made sure the CPU is ours to use; a failure here would be
+     * a CPU taken offline since, and the worker then runs unpinned. */
+    if (sched_setaffinity(0, sizeof one, &one) < 0)
+        fprintf(stderr, "acceptbench-server: worker %d: sched_setaffinity: %s\n", w->id,
+                strerror(errno));
 }
 
 void srv_listeners_fork_child(struct srv *s, struct worker *own)
@@ -231,11 +266,29 @@ int srv_take_listener(struct worker *w, int wait)
     return fd;
 }
 
+unsigned srv_listener_queued(int fd)
+{
+    struct tcp_info ti;
+    socklen_t len = sizeof ti;
+    if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &ti, &len) < 0 || ti.tcpi_state != TCP_LISTEN)
+        return 0;
+    return ti.tcpi_unacked;
+}
+
 void srv_stop_listeners(struct srv *s)
 {
+    /* Count every queue before shutting any listener down: with
+     * net.ipv4.tcp_migrate_req a reuseport listener's queue moves to another
+     * of its group when it closes, and would be counted twice. */
+    for (int i = 0; i < s->nworkers; i++)
+        if (s->workers[i].listen_fd >= 0 &&
+            (i == 0 || s->workers[i].listen_fd != s->workers[i - 1].listen_fd))
+            atomic_fetch_add(&s->dropped_at_shutdown,
+                             srv_listener_queued(s->workers[i].listen_fd));
     /* shutdown() rather than close(): it wakes threads blocked in accept() on
      * the socket (close() from another thread does not), and makes the
-     * listener readable for pollers, which then see accept() fail. */
+     * listener readable for pollers, which then see accept() fail. It also
+     * resets every connection still in the accept queue. */
     for (int i = 0; i < s->nworkers; i++)
         if (s->workers[i].listen_fd >= 0 &&
             (i == 0 || s->workers[i].listen_fd != s->workers[i - 1].listen_fd))
@@ -294,6 +347,7 @@ static void snapshot(struct srv *s, struct stats_row *rows, struct stats_process
     }
     if (s->strategy->process_stats)
         s->strategy->process_stats(s, p);
+    p->dropped_at_shutdown = atomic_load(&s->dropped_at_shutdown);
 }
 
 void srv_stats_csv(struct srv *s, struct csv_buf *b)

@@ -69,4 +69,8 @@ void stats_format_table(FILE *out, const struct stats_row *rows, int n,
     if (p->queue_peak || p->acceptor_errors)
         fprintf(out, "acceptor: queue peak depth %llu, accept errors %llu\n",
                 (unsigned long long)p->queue_peak, (unsigned long long)p->acceptor_errors);
+    if (p->dropped_at_shutdown)
+        fprintf(out, "dropped at shutdown: %llu queued connection%s\n",
+                (unsigned long long)p->dropped_at_shutdown,
+                p->dropped_at_shutdown == 1 ? "" : "s");
 }

@@ -42,6 +42,7 @@ struct stats_row {
 struct stats_process {
     const char *strategy, *io;
     uint64_t user_us, sys_us, queue_peak, acceptor_errors;
+    uint64_t dropped_at_shutdown;  /* reset in the accept queues at stop (table only) */
 };
 
 #define STATS_CSV_HEADER "strategy,io,worker,pid,tid,accepted,requests,bytes_in,bytes_out," \

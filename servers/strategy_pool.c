@@ -162,8 +162,12 @@ static int pool_take(struct worker *w, int wait)
 static void pool_stop(struct srv *s)
 {
     struct pool *p = s->strategy_data;
-    if (p->listen_fd >= 0)
+    if (p->listen_fd >= 0) {
+        /* The acceptor empties the backlog into the queues as fast as they take
+         * it, so this counts only what a full queue left in the kernel. */
+        atomic_fetch_add(&s->dropped_at_shutdown, srv_listener_queued(p->listen_fd));
         shutdown(p->listen_fd, SHUT_RD);  /* wakes the acceptor's accept() */
+    }
     for (int i = 0; i < p->nqueues; i++)
         queue_close(&p->queues[i]);       /* workers drain what was handed over */
     if (p->chan && p->acceptor_running) {

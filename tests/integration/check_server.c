@@ -2,6 +2,7 @@
  * loopback, with exact counts. */
 #include <check.h>
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -199,6 +200,43 @@ START_TEST(test_child_killed)
 }
 END_TEST
 
+/* CPU steering: with the client pinned to one CPU, every connection's SYN is
+ * processed there (loopback), so every connection must reach the worker pinned
+ * to that CPU, for each CPU in turn. Loop index: bit 0 selects the steering
+ * (CBPF or SO_INCOMING_CPU), bit 1 the model. */
+START_TEST(test_cpu_steering)
+{
+    static char reply[4096];
+    struct test_server ts;
+    const char *model = _i & 2 ? "process" : "thread";
+    const char *cbpf[] = {"--strategy", "reuseport-cpu", "--io", "epoll", "--model", model,
+                          "--workers", "2", NULL};
+    const char *incoming[] = {"--strategy", "reuseport", "--incoming-cpu", "--io", "epoll",
+                              "--model", model, "--workers", "2", NULL};
+    cpu_set_t all;
+    sched_getaffinity(0, sizeof all, &all);
+    if (!CPU_ISSET(0, &all) || !CPU_ISSET(1, &all)) {
+        fprintf(stderr, "test_cpu_steering: needs CPUs 0 and 1; not run\n");
+        return;
+    }
+    ts_start(&ts, _i & 1 ? incoming : cbpf);
+    for (int cpu = 0; cpu < 2; cpu++) {
+        cpu_set_t one;
+        CPU_ZERO(&one);
+        CPU_SET(cpu, &one);
+        ck_assert_int_eq(sched_setaffinity(0, sizeof one, &one), 0);
+        for (int c = 0; c < 10; c++) {
+            tn_request(ts.port, "GET /hello HTTP/1.1\r\nConnection: close\r\n\r\n", reply,
+                       sizeof reply);
+            ck_assert_int_eq(tn_status(reply), 200);
+            ck_assert_int_eq(tn_worker(reply), cpu);
+        }
+    }
+    sched_setaffinity(0, sizeof all, &all);
+    ck_assert_int_eq(ts_stop(&ts), 0);
+}
+END_TEST
+
 static Suite *server_suite(void)
 {
     Suite *s = suite_create("server");
@@ -209,6 +247,7 @@ static Suite *server_suite(void)
     tcase_add_loop_test(tc, test_bad_input, 0, NCOMBOS);
     tcase_add_loop_test(tc, test_idle_timeout, 0, NCOMBOS);
     tcase_add_loop_test(tc, test_child_killed, 0, 3);
+    tcase_add_loop_test(tc, test_cpu_steering, 0, 4);
     suite_add_tcase(s, tc);
     return s;
 }
