@@ -34,6 +34,9 @@ Build acceptbench and run every CTest test.
   --sanitize asan|tsan  build with ASan+UBSan or TSan in build-asan/ or build-tsan/
   --label L             run only tests with CTest label L (unit, integration)
   --werror              treat compiler warnings as errors (CI does)
+  --fuzz SECS           instead: build the libFuzzer targets with clang in build-fuzz/
+                        and fuzz each for SECS seconds from tests/fuzz/corpus/; fails
+                        on any crash or broken contract (input kept in build-fuzz/fuzz-crashes/)
   -h, --help            this text
 USAGE
 }
@@ -57,6 +60,12 @@ missing_packages() {
 ensure_packages() {
   local missing
   mapfile -t missing < <(missing_packages)
+  install_packages "${missing[@]}"
+}
+
+# install_packages PKG...: apt-get install them as root, else name the command.
+install_packages() {
+  local missing=("$@")
   [[ ${#missing[@]} -eq 0 ]] && return 0
   if [[ $(id -u) -ne 0 ]]; then
     die "missing packages: ${missing[*]}; install them with: sudo apt-get install -y ${missing[*]}"
@@ -66,6 +75,54 @@ ensure_packages() {
   apt-get update -qq || die "apt-get update failed; check the package sources"
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null ||
     die "apt-get install ${missing[*]} failed"
+}
+
+# Does clang link a libFuzzer target? Debian 12 ships the runtime apart from clang
+# (libclang-rt-14-dev, which clang only recommends).
+libfuzzer_links() {
+  local t rc=0
+  t=$(mktemp -d)
+  echo 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { (void)d; (void)n; return 0; }' >"$t/f.c"
+  clang -fsanitize=fuzzer "$t/f.c" -o "$t/f" >/dev/null 2>&1 || rc=1
+  rm -rf "$t"
+  return "$rc"
+}
+
+ensure_fuzz_packages() {
+  command -v clang >/dev/null 2>&1 || install_packages clang
+  libfuzzer_links && return 0
+  install_packages "libclang-rt-$(clang -dumpversion | cut -d. -f1)-dev"
+  libfuzzer_links || die "clang still cannot link -fsanitize=fuzzer; install libFuzzer's runtime for $(clang --version | head -n 1)"
+}
+
+# fuzz SECS WERROR: build build-fuzz/ with clang and run every libFuzzer target for
+# SECS seconds from its committed corpus (tests/fuzz/corpus/NAME, read only); new
+# inputs go to build-fuzz/fuzz-corpus/NAME, a crashing one to build-fuzz/fuzz-crashes/.
+run_fuzz() {
+  local secs=$1 werror=$2 dir="$ROOT/build-fuzz" corpus name log
+  ensure_packages
+  ensure_fuzz_packages
+  cmake -S "$ROOT" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_C_COMPILER=clang \
+    -DACCEPTBENCH_FUZZ=ON -DACCEPTBENCH_WERROR="$werror" >/dev/null ||
+    die "cmake configure failed in $dir"
+  cmake --build "$dir" -j "$(nproc)" --target acceptbench_fuzzers -- --no-print-directory >/dev/null ||
+    { cmake --build "$dir" --target acceptbench_fuzzers -- --no-print-directory 2>&1 |
+        grep -E 'error|warning' | head -20 >&2
+      die "fuzz build failed in $dir (errors above)"; }
+  mkdir -p "$dir/fuzz-crashes"
+  for corpus in "$ROOT"/tests/fuzz/corpus/*/; do
+    name=$(basename "$corpus")
+    log="$dir/fuzz-$name.log"
+    mkdir -p "$dir/fuzz-corpus/$name"
+    echo "$PROG: fuzzing fuzz_$name for $secs s (log: $log)"
+    # -max_len a little over HTTP_MAX_HEAD, so that oversized heads are explored.
+    "$dir/tests/fuzz/fuzz_$name" -max_total_time="$secs" -max_len=9000 -timeout=10 \
+      -print_final_stats=1 -artifact_prefix="$dir/fuzz-crashes/fuzz_$name-" \
+      "$dir/fuzz-corpus/$name" "$corpus" >"$log" 2>&1 ||
+      { grep -vE '^#[0-9]+' "$log" | tail -n 40 >&2
+        die "fuzz_$name failed (above; replay: $dir/tests/fuzz/fuzz_$name $dir/fuzz-crashes/fuzz_$name-*)"; }
+    grep -E '^Done [0-9]+ runs' "$log" || true
+  done
 }
 
 # build DIR [cmake args...]: configure and build into DIR.
@@ -80,7 +137,7 @@ build() {
 }
 
 cmd_test() {
-  local sanitize="" label="" werror=OFF
+  local sanitize="" label="" werror=OFF fuzz=""
   while [[ $# -gt 0 ]]; do
     case $1 in
       --sanitize) [[ $# -ge 2 ]] || usage_error "--sanitize needs asan or tsan"
@@ -88,10 +145,17 @@ cmd_test() {
       --label) [[ $# -ge 2 ]] || usage_error "--label needs a CTest label (unit, integration)"
                label=$2; shift 2 ;;
       --werror) werror=ON; shift ;;
+      --fuzz) [[ $# -ge 2 && $2 =~ ^[1-9][0-9]*$ ]] || usage_error "--fuzz needs whole seconds (e.g. --fuzz 60)"
+              fuzz=$2; shift 2 ;;
       -h|--help) usage_test; return 0 ;;
       *) usage_error "test: unknown option '$1' (see ./$PROG test --help)" ;;
     esac
   done
+  if [[ -n $fuzz ]]; then
+    [[ -z $sanitize && -z $label ]] || usage_error "--fuzz runs the fuzzers only; drop --sanitize and --label"
+    run_fuzz "$fuzz" "$werror"
+    return
+  fi
   local dir="$ROOT/build" flags=(-DACCEPTBENCH_WERROR="$werror")
   case $sanitize in
     "") ;;
@@ -111,8 +175,9 @@ usage_run() {
 Usage: ./$PROG [run] [options]
 Build, run every strategy x io x workers x connections configuration --repeat
 times (interleaved, so drift hits all alike), then aggregate, plot and report.
-  --strategies LIST       pool,shared,reuseport or all (default all)
-  --io LIST               blocking,epoll or all (default all)
+  --strategies LIST       comma list, or all: every strategy the server has
+                          (default pool,shared,reuseport; see acceptbench-server --help)
+  --io LIST               comma list, or all (default blocking,epoll)
   --workers LIST          server workers; a list sweeps (default 4)
   --connections LIST      client connections in flight; a list sweeps (default 50)
   --rate R                open loop at R connections/s instead of closed loop
@@ -184,6 +249,8 @@ write_env() {
     echo "compiler: $(cc --version | head -n 1)"
     echo "git_revision: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo none)$(
       git -C "$ROOT" diff --quiet 2>/dev/null || echo ' (modified)')"
+    # What this kernel does with EPOLLEXCLUSIVE, reuseport CBPF, SO_INCOMING_CPU.
+    "$BIN/servers/acceptbench-server" --probe 2>/dev/null || echo "probe: failed"
     echo "server_cpus: ${SERVER_CPUS:-any}"
     echo "client_cpus: ${CLIENT_CPUS:-any}"
     echo "command: $*"
@@ -288,7 +355,7 @@ cmd_run() {
 RESULT_DIR=""
 # run_matrix [run options]: measure, aggregate, plot; sets RESULT_DIR.
 run_matrix() {
-  local strategies=all io=all workers=4 connections=50 rate="" duration=4s warmup=1s
+  local strategies=pool,shared,reuseport io=blocking,epoll workers=4 connections=50 rate="" duration=4s warmup=1s
   local repeat=3 rpc=1 work_us=0 threads="" pin_mode=auto label=compare out="" bin=""
   local cmdline="$0 run $*"
   while [[ $# -gt 0 ]]; do
@@ -322,10 +389,14 @@ run_matrix() {
     esac
     shift 2
   done
-  local strategy_list io_list
-  strategy_list=$(expand_list --strategies "$strategies" "pool shared reuseport")
-  io_list=$(expand_list --io "$io" "blocking epoll")
   prepare_bin "$bin"
+  # The server says which values it has: a new strategy or io backend needs no
+  # edit here.
+  local strategy_list io_list
+  strategy_list=$(expand_list --strategies "$strategies" \
+    "$("$BIN/servers/acceptbench-server" --list strategy | tr '\n' ' ' | sed 's/ $//')")
+  io_list=$(expand_list --io "$io" \
+    "$("$BIN/servers/acceptbench-server" --list io | tr '\n' ' ' | sed 's/ $//')")
 
   local ncpu
   ncpu=$(nproc)
@@ -356,9 +427,21 @@ run_matrix() {
           for i in $io_list; do
             n=$((n + 1))
             local tag="$s-$i-w$w-c$c-r$rep"
-            start_server "$dir/logs/server-$tag.log" "$dir/logs/ready" --strategy "$s" --io "$i" \
-              --workers "$w" --work-us "$(work_us_for "$work_us" "$s")" ||
-              die "step start server $tag failed (log: $dir/logs/server-$tag.log); results so far are in $dir"
+            if ! start_server "$dir/logs/server-$tag.log" "$dir/logs/ready" --strategy "$s" --io "$i" \
+              --workers "$w" --work-us "$(work_us_for "$work_us" "$s")"; then
+              # A combination this machine cannot run (e.g. more pinned workers
+              # than CPUs) is refused by the server at start-up: skip it, say why.
+              local why
+              why=$(tail -n 1 "$dir/logs/server-$tag.log")
+              stop_server
+              [[ $why == acceptbench-server:* ]] ||
+                die "step start server $tag failed (log: $dir/logs/server-$tag.log); results so far are in $dir"
+              printf '[%d/%d] %-20s w%-3s c%-4s repeat %d: skipped: %s\n' "$n" "$total" "$s/$i" \
+                "$w" "$c" "$rep" "${why#acceptbench-server: }"
+              grep -qxF "$s/$i w$w: ${why#acceptbench-server: }" "$dir/skipped.txt" 2>/dev/null ||
+                echo "$s/$i w$w: ${why#acceptbench-server: }" >>"$dir/skipped.txt"
+              continue
+            fi
             local port load_args
             port=$(sed -n 's/^port=//p' "$dir/logs/ready")
             load_args=(--target "127.0.0.1:$port" --connections "$c" --threads "$threads"
@@ -418,8 +501,8 @@ cmd_ci() {
     echo "$PROG: no baseline in $baseline; record one with ./$PROG ci --update-baseline" >&2
     exit 2
   fi
-  run_matrix --workers 2 --connections 32 --duration 1s --warmup 500ms --repeat 5 \
-    --label ci "${pass[@]}"
+  run_matrix --strategies pool,shared,reuseport --io blocking,epoll --workers 2 \
+    --connections 32 --duration 1s --warmup 500ms --repeat 5 --label ci "${pass[@]}"
   local dir=$RESULT_DIR status=0
   if [[ -f $baseline/summary.csv ]]; then
     "$BIN/bench/acceptbench-report" compare "$baseline" "$dir" "$thresholds" || status=$?

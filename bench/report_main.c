@@ -447,6 +447,15 @@ static int cmd_markdown(const char *dir)
         if (access(path, F_OK) == 0)
             fprintf(f, "### %s\n\n![%s](%s.png)\n\n", charts[i][1], charts[i][1], charts[i][0]);
     }
+    snprintf(path, sizeof path, "%s/skipped.txt", dir);
+    FILE *skipped = fopen(path, "r");
+    if (skipped) {
+        fprintf(f, "## Skipped\n\nConfigurations the server refused on this machine:\n\n");
+        while (fgets(line, sizeof line, skipped))
+            fprintf(f, "- %s", line);
+        fprintf(f, "\n");
+        fclose(skipped);
+    }
     snprintf(path, sizeof path, "%s/env.txt", dir);
     FILE *env = fopen(path, "r");
     if (env) {

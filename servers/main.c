@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include "probe.h"
 #include "server.h"
 #include "units.h"
 
@@ -47,6 +48,8 @@ static void usage(FILE *out)
         "      --admin ADDR:PORT   serve GET /stats there too (any protocol; port 0 picks one)\n"
         "      --log-dir DIR       greeter: append each greeting to DIR/worker-<i>.log\n"
         "      --ready-file PATH   write port=, pid= (and admin_port=) there once listening\n"
+        "      --list AXIS         print the values of strategy, io, model or protocol\n"
+        "      --probe             print which accept-steering features this kernel honours\n"
         "  -h, --help              this text\n"
         "  -V, --version           print the version\n"
         "With http, GET /stats (CSV) is also served in band; see docs/protocol.md.\n");
@@ -88,6 +91,22 @@ static const char *names(enum axis axis)
     return buf;
 }
 
+/* --list AXIS: one value per line, for scripts (run_bench.sh's "all"). */
+static void list_axis(const char *axis)
+{
+    static const char *const axes[] = {"strategy", "io", "protocol", "model"};  /* enum axis order */
+    for (int a = 0; a < 4; a++) {
+        if (strcmp(axis, axes[a]) != 0)
+            continue;
+        char buf[256];
+        snprintf(buf, sizeof buf, "%s", names((enum axis)a));
+        for (char *tok = strtok(buf, ", "); tok; tok = strtok(NULL, ", "))
+            printf("%s\n", tok);
+        exit(0);
+    }
+    die_usage("--list", "use strategy, io, model or protocol");
+}
+
 static void parse_args(int argc, char **argv, struct srv_config *cfg)
 {
     static const struct option opts[] = {
@@ -108,6 +127,8 @@ static void parse_args(int argc, char **argv, struct srv_config *cfg)
         {"admin", required_argument, NULL, 8},
         {"log-dir", required_argument, NULL, 9},
         {"incoming-cpu", no_argument, NULL, 10},
+        {"list", required_argument, NULL, 11},
+        {"probe", no_argument, NULL, 12},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -155,6 +176,8 @@ static void parse_args(int argc, char **argv, struct srv_config *cfg)
             break;
         case 9: cfg->log_dir = optarg; break;
         case 10: cfg->incoming_cpu = 1; break;
+        case 11: list_axis(optarg); break;
+        case 12: probe_print(stdout); exit(0);
         case 'h': usage(stdout); exit(0);
         case 'V': printf(PROG " " ACCEPTBENCH_VERSION "\n"); exit(0);
         case ':':
