@@ -7,7 +7,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 PROG=run_bench.sh
 # Debian package → something it provides that we can test for cheaply.
 DEPS=(cmake:cmake gcc:gcc make:make pkg-config:pkg-config libuv1-dev:pc:libuv
-      check:pc:check gnuplot-nox:gnuplot)
+      check:pc:check gnuplot-nox:gnuplot liburing-dev:pc:liburing)
 
 die() { echo "$PROG: $*" >&2; exit 1; }
 usage_error() { echo "$PROG: $*" >&2; exit 2; }
@@ -116,11 +116,13 @@ run_fuzz() {
     mkdir -p "$dir/fuzz-corpus/$name"
     echo "$PROG: fuzzing fuzz_$name for $secs s (log: $log)"
     # -max_len a little over HTTP_MAX_HEAD, so that oversized heads are explored.
-    "$dir/tests/fuzz/fuzz_$name" -max_total_time="$secs" -max_len=9000 -timeout=10 \
-      -print_final_stats=1 -artifact_prefix="$dir/fuzz-crashes/fuzz_$name-" \
-      "$dir/fuzz-corpus/$name" "$corpus" >"$log" 2>&1 ||
-      { grep -vE '^#[0-9]+' "$log" | tail -n 40 >&2
-        die "fuzz_$name failed (above; replay: $dir/tests/fuzz/fuzz_$name $dir/fuzz-crashes/fuzz_$name-*)"; }
+    local opts=(-max_total_time="$secs" -max_len=9000 -timeout=10 -print_final_stats=1
+                -artifact_prefix="$dir/fuzz-crashes/fuzz_$name-")
+    [[ -f $ROOT/tests/fuzz/$name.dict ]] && opts+=(-dict="$ROOT/tests/fuzz/$name.dict")
+    "$dir/tests/fuzz/fuzz_$name" "${opts[@]}" "$dir/fuzz-corpus/$name" "$corpus" >"$log" 2>&1 ||
+      { grep -m 1 -A 6 -E 'contract broken|ERROR: |runtime error' "$log" >&2
+        grep -E 'Test unit written' "$log" >&2
+        die "fuzz_$name failed (full report: $log; replay: $dir/tests/fuzz/fuzz_$name FILE)"; }
     grep -E '^Done [0-9]+ runs' "$log" || true
   done
 }

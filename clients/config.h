@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "net.h"
+#include "payload.h"
 
 #define CONFIG_MAX_SOURCE_IPS 256
 #define CONFIG_MAX_THREADS    256
@@ -18,9 +19,11 @@ struct config {
     struct net_addr target;          /* --target */
     char target_str[64];             /* as printed, for the Host header and messages */
     struct net_addr stats_addr;      /* --stats; the target by default */
-    int stats_enabled;               /* 0 with --no-stats */
+    int stats_enabled;               /* read /stats: http by default, others with --stats */
+    int stats_required;              /* --stats was given: a failed first read is fatal */
     const struct proto_ops *proto;   /* --protocol */
     const char *path;                /* --path, HTTP request target */
+    struct payload payload;          /* --payload: echo and greeter send these bytes */
 
     uint64_t connections;            /* --connections: closed loop in flight; open loop cap */
     int connections_set;             /* the user gave --connections */

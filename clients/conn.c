@@ -19,6 +19,7 @@ struct conn {
     uv_tcp_t tcp;                 /* tcp.data points back here */
     uv_connect_t creq;
     uv_write_t wreq;
+    uv_shutdown_t sreq;           /* half_close_after_send protocols */
     struct loop_thread *t;
     struct conn *prev, *next;     /* active list, or free list (next only) */
     uint64_t deadline_ns;
@@ -171,6 +172,28 @@ static void on_write(uv_write_t *req, int status)
         conn_fail(c, classify(status));
 }
 
+static void on_shutdown(uv_shutdown_t *req, int status)
+{
+    struct conn *c = req->data;
+    if (status < 0 && status != UV_ECANCELED)
+        conn_fail(c, classify(status));
+}
+
+/* After the last request of a half-closing protocol: shut down the write side once
+ * the request is out (libuv waits for queued writes). Returns 0, or -1 when the
+ * connection has been failed. */
+static int half_close(struct conn *c, int last)
+{
+    if (!last || !c->t->cfg->proto->half_close_after_send)
+        return 0;
+    c->sreq.data = c;
+    int r = uv_shutdown(&c->sreq, (uv_stream_t *)&c->tcp, on_shutdown);
+    if (r == 0)
+        return 0;
+    conn_fail(c, classify(r));
+    return -1;
+}
+
 /* Send the next request. Returns 0, or -1 when the connection has been failed. */
 static int send_request(struct conn *c, uint64_t now)
 {
@@ -178,7 +201,7 @@ static int send_request(struct conn *c, uint64_t now)
     int last = c->reqs_done + 1 >= t->cfg->requests_per_conn;
     const char *p = last ? t->req->last : t->req->mid;
     size_t len = last ? t->req->last_len : t->req->mid_len;
-    t->cfg->proto->reply_start(&c->ps);
+    t->cfg->proto->reply_start(&c->ps, t->req);
     active_remove(t, c);
     active_append(t, c, now + t->timeout_ns);
     if (t->counting)
@@ -189,14 +212,14 @@ static int send_request(struct conn *c, uint64_t now)
     uv_buf_t b = uv_buf_init((char *)p, (unsigned)len);
     int r = uv_try_write((uv_stream_t *)&c->tcp, &b, 1);
     if (r == (int)len)
-        return 0;
+        return half_close(c, last);
     if (r >= 0 || r == UV_EAGAIN) {
         size_t off = r > 0 ? (size_t)r : 0;
         b = uv_buf_init((char *)p + off, (unsigned)(len - off));
         c->wreq.data = c;
         r = uv_write(&c->wreq, (uv_stream_t *)&c->tcp, &b, 1, on_write);
         if (r == 0)
-            return 0;
+            return half_close(c, last);
     }
     conn_fail(c, classify(r));
     return -1;
@@ -242,8 +265,13 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
         return;
     if (nread < 0) {
         if (nread == UV_EOF && proto->eof(&c->ps) == PROTO_DONE) {
+            uint64_t now = uv_hrtime();
+            if (!c->got_first) {          /* a reply that is only a close (greeter) */
+                c->got_first = 1;
+                c->t_first = now;
+            }
             c->reqs_done++;
-            conn_complete(c, uv_hrtime());
+            conn_complete(c, now);
         } else {
             conn_fail(c, nread == UV_EOF ? TALLY_ERR_SHORT : classify((int)nread));
         }

@@ -1,6 +1,7 @@
 /* acceptbench-load: the load generator. This file owns the command line (defaults in
  * one place, cross-field rules after parsing), the exit status and nothing else. */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +25,7 @@ enum {
 };
 
 /* Long-only options. */
-enum { OPT_PATH = 256, OPT_STATS, OPT_NO_STATS, OPT_NO_PROGRESS };
+enum { OPT_PATH = 256, OPT_STATS, OPT_NO_STATS, OPT_NO_PROGRESS, OPT_PAYLOAD };
 
 static const struct option long_opts[] = {
     {"connections", required_argument, NULL, 'c'},
@@ -43,6 +44,7 @@ static const struct option long_opts[] = {
     {"progress", no_argument, NULL, 'p'},
     {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
     {"path", required_argument, NULL, OPT_PATH},
+    {"payload", required_argument, NULL, OPT_PAYLOAD},
     {"stats", required_argument, NULL, OPT_STATS},
     {"no-stats", no_argument, NULL, OPT_NO_STATS},
     {"help", no_argument, NULL, 'h'},
@@ -73,7 +75,15 @@ static void usage(FILE *f)
 "                             127.0.0.1,127.0.0.2 or 127.0.0.1-8 (widens the 4-tuples)\n"
 "  -P, --protocol NAME        %s (default http)\n"
 "      --path PATH            HTTP request target (default /hello)\n"
-"      --stats HOST:PORT      where to GET /stats (default: the target)\n"
+"      --payload P            echo, greeter: what each request sends (default Alice):\n"
+"                             a size (64, 1k, 1M) sends that many bytes of a..z\n"
+"                             repeated, anything else is sent as text; text:64\n"
+"                             sends the text 64. echo checks the reply is exactly\n"
+"                             the payload upper-cased; greeter sends it as the name\n"
+"                             (at most 256 bytes), then shuts down its write side\n"
+"      --stats HOST:PORT      where to GET /stats (http: the target by default;\n"
+"                             echo, greeter: the server's --admin listener, none\n"
+"                             by default)\n"
 "      --no-stats             do not read /stats (servers that have none)\n"
 "\n"
 "Output:\n"
@@ -88,8 +98,10 @@ static void usage(FILE *f)
 "SIGINT/SIGTERM stops the load, lets connections in flight finish (at most --timeout;\n"
 "another signal a second or more later stops waiting), and reports the partial run.\n"
 "\n"
-"Exit status: 0 done; 1 target down (every connection refused) or a runtime failure;\n"
-"2 bad usage; 130 interrupted by SIGINT/SIGTERM (partial results written, partial=1).\n",
+"Exit status: 0 done (errors are counted, not fatal, once any connection\n"
+"completed); 1 target down (every connection refused), no connection completed,\n"
+"or a runtime failure; 2 bad usage; 130 interrupted by SIGINT/SIGTERM (partial\n"
+"results written, partial=1).\n",
             proto_names());
 }
 
@@ -136,13 +148,31 @@ static void parse_source_ips(struct config *cfg, char *list)
         die_usage("--source-ips", "empty list");
 }
 
+/* Durations become nanoseconds added to uv_hrtime(); the cap keeps that far from
+ * overflowing (and a typo such as 99999999h from meaning "forever"). */
+#define MAX_DURATION_US (1000ULL * 3600 * 1000000)   /* 1000h */
+
 static uint64_t opt_duration(const char *opt, const char *s)
 {
     char err[160];
     uint64_t v;
     if (units_parse_duration_us(s, &v, err, sizeof err) < 0)
         die_usage(opt, err);
+    if (v > MAX_DURATION_US) {
+        snprintf(err, sizeof err, "'%s' is out of range (at most 1000h)", s);
+        die_usage(opt, err);
+    }
     return v;
+}
+
+/* Text that ends up in a request line or a CSV field: no control characters, which
+ * would split a line (and, for --path, spaces, which end the request target). */
+static void opt_printable(const char *opt, const char *s, int allow_space)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+        if (iscntrl(*p) || (!allow_space && *p == ' '))
+            die_usage(opt, allow_space ? "must not contain control characters"
+                                       : "must not contain spaces or control characters");
 }
 
 static uint64_t opt_count(const char *opt, const char *s, uint64_t min, uint64_t max)
@@ -177,6 +207,7 @@ static void parse_args(int argc, char **argv, struct config *cfg)
 {
     char err[160];
     const char *target = "127.0.0.1:8080", *stats = NULL, *proto = "http";
+    const char *payload = NULL;
     int duration_set = 0;
     /* The defaults, all here. */
     cfg->connections = 64;
@@ -218,13 +249,23 @@ static void parse_args(int argc, char **argv, struct config *cfg)
         case OPT_PATH: cfg->path = optarg; break;
         case OPT_STATS: stats = optarg; break;
         case OPT_NO_STATS: cfg->stats_enabled = 0; break;
+        case OPT_PAYLOAD: payload = optarg; break;
         case 'h': usage(stdout); exit(0);
         case 'V': printf(PROG " %s\n", ACCEPTBENCH_VERSION); exit(0);
         case ':':
             die_usage(argv[optind - 1], "needs a value");
             break;
-        default:
-            die_usage(argv[optind - 1], "unknown option");
+        default: {
+            /* getopt_long sets optopt for a known flag given "=value", 0 when the
+             * long option is unknown. */
+            const char *a = argv[optind - 1], *eq = strchr(a, '=');
+            if (optopt && eq && strncmp(a, "--", 2) == 0) {
+                char name[64];
+                snprintf(name, sizeof name, "%.*s", (int)(eq - a), a);
+                die_usage(name, "takes no value");
+            }
+            die_usage(a, "unknown option");
+        }
         }
     }
     if (optind < argc)
@@ -243,6 +284,41 @@ static void parse_args(int argc, char **argv, struct config *cfg)
     cfg->stats_addr = cfg->target;
     if (stats && net_parse_addr(stats, &cfg->stats_addr, err, sizeof err) < 0)
         die_usage("--stats", err);
+    if (stats && !cfg->stats_enabled)
+        die_usage("--stats", "give --stats or --no-stats, not both");
+    if (stats && !cfg->proto->stats_in_band &&
+        memcmp(&cfg->stats_addr, &cfg->target, sizeof cfg->target) == 0) {
+        snprintf(err, sizeof err, "%s has no /stats on the load port; give the server's "
+                 "--admin ADDR:PORT (its ready file's admin_port=)", cfg->proto->name);
+        die_usage("--stats", err);
+    }
+    /* Only http answers /stats in band; other protocols read it from --stats only. */
+    if (!stats && !cfg->proto->stats_in_band)
+        cfg->stats_enabled = 0;
+    cfg->stats_required = stats != NULL;
+    if (payload && !cfg->proto->takes_payload) {
+        snprintf(err, sizeof err, "%s sends no payload (only echo and greeter do)",
+                 cfg->proto->name);
+        die_usage("--payload", err);
+    }
+    if (payload_parse(payload ? payload : PAYLOAD_DEFAULT, &cfg->payload, err, sizeof err) < 0)
+        die_usage("--payload", err);
+    if (cfg->proto->half_close_after_send &&
+        payload_check_name(&cfg->payload, 256, err, sizeof err) < 0)
+        die_usage("--payload", err);
+    if (cfg->proto->max_requests_per_conn &&
+        cfg->requests_per_conn > cfg->proto->max_requests_per_conn) {
+        snprintf(err, sizeof err, "%s allows at most %llu per connection", cfg->proto->name,
+                 (unsigned long long)cfg->proto->max_requests_per_conn);
+        die_usage("--requests-per-conn", err);
+    }
+    if (net_addr_port(&cfg->stats_addr) == 0)
+        die_usage("--stats", "port 0 cannot be connected to");
+    if (cfg->path[0] != '/')
+        die_usage("--path", "must start with '/', as in /hello");
+    opt_printable("--path", cfg->path, 0);
+    if (cfg->label)
+        opt_printable("--label", cfg->label, 1);
     if (cfg->count && duration_set)
         die_usage("--count", "give --count or --duration, not both");
     if (cfg->count)
@@ -267,6 +343,20 @@ static void parse_args(int argc, char **argv, struct config *cfg)
                  (unsigned long long)nofile);
         die_usage("--connections", err);
     }
+    /* The request must fit the protocol's limits: find out now, not after the run. */
+    struct proto_req req = {0};
+    struct proto_opts po = {.host = cfg->target_str, .path = cfg->path,
+                            .payload = cfg->payload.bytes,
+                            .payload_len = cfg->payload.len};
+    if (cfg->proto->init(&req, &po, err, sizeof err) < 0)
+        die_usage(cfg->proto->takes_payload ? "--payload" : "--path", err);
+    cfg->proto->free(&req);
+    /* Last, so that no other bad value leaves a directory behind: a --out that cannot
+     * take the rows (not a directory, not writable, other columns) fails now rather
+     * than after the whole run. */
+    char oerr[512];
+    if (cfg->out_dir && results_check(cfg->out_dir, oerr, sizeof oerr) < 0)
+        die_usage("--out", oerr);
 }
 
 int main(int argc, char **argv)
@@ -287,8 +377,11 @@ int main(int argc, char **argv)
         fprintf(stderr, PROG ": %s\n", err);
         run_result_free(res);
         free(res);
+        payload_free(&cfg.payload);
         return EXIT_RUNTIME;
     }
+    /* Whatever happened, the rows say it: a failed run is written too. */
+    const struct tally *y = &res->tally;
     int status = 0;
     if (res->target_down) {
         fprintf(stderr, PROG ": nothing is listening at %s: every connection was refused; "
@@ -297,14 +390,27 @@ int main(int argc, char **argv)
     } else {
         report_print(stdout, &cfg, res);
         fflush(stdout);
-        if (cfg.out_dir && results_write(cfg.out_dir, &cfg, res, err, sizeof err) < 0) {
-            fprintf(stderr, PROG ": %s\n", err);
-            status = EXIT_RUNTIME;
-        } else if (res->partial) {
-            status = EXIT_INTERRUPTED;
-        }
+    }
+    if (!res->target_down && !res->partial && y->completed == 0 && tally_errors(y) > 0) {
+        /* Every connection failed: the figures measure nothing, and a script must know. */
+        char classes[256] = "";
+        size_t used = 0;
+        for (int i = 0; i < TALLY_ERR_COUNT && used < sizeof classes; i++)
+            if (y->errors[i])
+                used += (size_t)snprintf(classes + used, sizeof classes - used, " %s %llu",
+                                         tally_err_name(i), (unsigned long long)y->errors[i]);
+        fprintf(stderr, PROG ": no connection to %s completed; errors:%s\n", cfg.target_str,
+                classes);
+        status = EXIT_RUNTIME;
+    }
+    if (res->partial)
+        status = EXIT_INTERRUPTED;
+    if (cfg.out_dir && results_write(cfg.out_dir, &cfg, res, err, sizeof err) < 0) {
+        fprintf(stderr, PROG ": %s\n", err);
+        status = EXIT_RUNTIME;
     }
     run_result_free(res);
     free(res);
+    payload_free(&cfg.payload);
     return status;
 }

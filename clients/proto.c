@@ -6,6 +6,8 @@
 
 static const struct proto_ops *const protos[] = {
     &proto_http,
+    &proto_echo,
+    &proto_greeter,
 };
 
 const struct proto_ops *proto_find(const char *name)
@@ -18,5 +20,5 @@ const struct proto_ops *proto_find(const char *name)
 
 const char *proto_names(void)
 {
-    return "http";
+    return "http, echo, greeter";
 }

@@ -21,14 +21,19 @@ enum proto_rc {
 struct proto_opts {
     const char *host;          /* Host header value, "127.0.0.1:8080" */
     const char *path;          /* HTTP request target, "/hello" */
+    const char *payload;       /* echo, greeter: the bytes sent (--payload, see payload.h) */
+    size_t payload_len;
 };
 
 /* The request bytes of a run. `mid` is sent for every request but the last of a
- * connection, `last` for the last one (HTTP: it carries "Connection: close"). */
+ * connection, `last` for the last one (HTTP: it carries "Connection: close").
+ * `expect` is the exact reply every request must get, for protocols that know it in
+ * advance (echo); NULL otherwise. */
 struct proto_req {
-    char *mem;                 /* owned storage behind both */
+    char *mem;                 /* owned storage behind all three */
     const char *mid;  size_t mid_len;
     const char *last; size_t last_len;
+    const char *expect; size_t expect_len;
 };
 
 /* Per-reply scratch a protocol keeps inside each connection; reset per reply. */
@@ -37,15 +42,27 @@ struct proto_state {
     uint64_t remaining;        /* body bytes still expected */
     int worker;                /* worker id the reply named; -1 none, -2 unreadable */
     int server_closes;         /* the server ends the connection after this reply */
+    const char *expect;        /* echo: the reply expected (proto_req.expect) */
+    size_t expect_len;
 };
 
 struct proto_ops {
     const char *name;
+    /* After the last request of a connection the client shuts down its write side
+     * (shutdown(SHUT_WR)): the server reads until EOF, as the greeter does. */
+    int half_close_after_send;
+    /* The protocol sends --payload (echo, greeter); 0: --payload is refused. */
+    int takes_payload;
+    /* At most this many requests per connection; 0 = no limit (greeter: 1). */
+    uint64_t max_requests_per_conn;
+    /* The server answers GET /stats on the load port itself (http); otherwise
+     * /stats comes only from the server's --admin listener, given with --stats. */
+    int stats_in_band;
     /* Build the request bytes. Returns 0, or -1 with a message in err. */
     int (*init)(struct proto_req *req, const struct proto_opts *o, char *err, size_t errlen);
     void (*free)(struct proto_req *req);
-    /* Reset st before the reply to one request is read. */
-    void (*reply_start)(struct proto_state *st);
+    /* Reset st before the reply to one request of req is read. */
+    void (*reply_start)(struct proto_state *st, const struct proto_req *req);
     /* Read reply bytes. *used is how many leading bytes the protocol is done with;
      * the caller presents the rest again, with newer bytes appended, on the next
      * call. Returns an enum proto_rc. */
@@ -56,10 +73,12 @@ struct proto_ops {
 };
 
 extern const struct proto_ops proto_http;
+extern const struct proto_ops proto_echo;
+extern const struct proto_ops proto_greeter;
 
 /* The protocol called `name`, or NULL. */
 const struct proto_ops *proto_find(const char *name);
-/* "http" (later "http, echo, greeter"), for --help and error messages. */
+/* "http, echo, greeter", for --help and error messages. */
 const char *proto_names(void);
 
 #endif

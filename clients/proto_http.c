@@ -45,8 +45,9 @@ static void http_free(struct proto_req *req)
     memset(req, 0, sizeof *req);
 }
 
-static void http_reply_start(struct proto_state *st)
+static void http_reply_start(struct proto_state *st, const struct proto_req *req)
 {
+    (void)req;
     st->phase = PH_HEAD;
     st->remaining = 0;
     st->worker = -1;
@@ -119,6 +120,7 @@ static int http_eof(struct proto_state *st)
 
 const struct proto_ops proto_http = {
     .name = "http",
+    .stats_in_band = 1,
     .init = http_init,
     .free = http_free,
     .reply_start = http_reply_start,

@@ -80,9 +80,14 @@ static void latency_row(FILE *f, const char *name, const struct hist *h)
     fprintf(f, "    %-11s %9s %9s %9s %9s %9s\n", name, b[0], b[1], b[2], b[3], b[4]);
 }
 
-static void print_workers(FILE *f, const struct run_result *res)
+static void print_workers(FILE *f, const struct config *cfg, const struct run_result *res)
 {
     size_t n = report_nworkers(res);
+    if (n == 0 && !cfg->proto->stats_in_band && !cfg->stats_enabled) {
+        fprintf(f, "  Workers: no per-worker counts (%s names no worker; --stats HOST:PORT "
+                   "reads them from the server's --admin listener)\n", cfg->proto->name);
+        return;
+    }
     if (n == 0) {
         fprintf(f, "  Workers: no per-worker counts (no X-Worker header, no /stats)\n");
         return;
@@ -98,7 +103,9 @@ static void print_workers(FILE *f, const struct run_result *res)
         const struct srvstats_worker *w = report_server_worker(res, i);
         uint64_t c = report_client_count(res, i);
         uint64_t s = w ? w->v[SRVSTATS_ACCEPTED] : c;
-        char srv[24] = "-", cu[24] = "-", cs[24] = "-";
+        char cli[24] = "-", srv[24] = "-", cu[24] = "-", cs[24] = "-";
+        if (tally_worker_span(&res->tally) > 0)      /* no X-Worker at all: no counts */
+            snprintf(cli, sizeof cli, "%llu", (unsigned long long)c);
         if (w) {
             snprintf(srv, sizeof srv, "%llu", (unsigned long long)s);
             if (srvstats_has(&res->server, SRVSTATS_CPU_USER_US))
@@ -106,12 +113,14 @@ static void print_workers(FILE *f, const struct run_result *res)
             if (srvstats_has(&res->server, SRVSTATS_CPU_SYS_US))
                 snprintf(cs, sizeof cs, "%.2fs", (double)w->v[SRVSTATS_CPU_SYS_US] / 1e6);
         }
-        fprintf(f, "    %6zu %10llu %10s %6.1f%% %9s %9s\n", i, (unsigned long long)c, srv,
+        fprintf(f, "    %6zu %10s %10s %6.1f%% %9s %9s\n", i, cli, srv,
                 total ? 100.0 * (double)s / (double)total : 0.0, cu, cs);
     }
 }
 
-static void print_errors(FILE *f, const struct tally *y)
+/* The error counts, then one line per class that occurred saying what it means and
+ * what to do about it: the terminal must say what went wrong, not only how often. */
+static void print_errors(FILE *f, const struct config *cfg, const struct tally *y)
 {
     if (tally_errors(y) == 0)
         return;
@@ -120,10 +129,22 @@ static void print_errors(FILE *f, const struct tally *y)
         if (y->errors[i])
             fprintf(f, " %s %llu", tally_err_name(i), (unsigned long long)y->errors[i]);
     fprintf(f, "\n");
+    char t[32];
+    fmt_us(t, sizeof t, cfg->timeout_us);
+    if (y->errors[TALLY_ERR_REFUSED])
+        fprintf(f, "  Note: refused (ECONNREFUSED): nothing was listening at %s: the server "
+                   "%s\n", cfg->target_str,
+                y->completed ? "stopped or restarted during the run" : "is not running");
+    if (y->errors[TALLY_ERR_RESET])
+        fprintf(f, "  Note: reset (ECONNRESET, EPIPE): the server dropped connections in "
+                   "mid-exchange: it crashed, was killed, or closed them early\n");
+    if (y->errors[TALLY_ERR_TIMEOUT])
+        fprintf(f, "  Note: timeout: no connect or reply within --timeout %s: the server is "
+                   "overloaded, stuck, or not answering\n", t);
     if (y->errors[TALLY_ERR_ADDRNOTAVAIL])
-        fprintf(f, "  Note: EADDRNOTAVAIL means the local ports ran out: fewer --connections, "
-                   "more --source-ips (127.0.0.x), or a wider "
-                   "net.ipv4.ip_local_port_range\n");
+        fprintf(f, "  Note: addrnotavail (EADDRNOTAVAIL) is port exhaustion: no free local "
+                   "port for a new connection: fewer --connections, more --source-ips "
+                   "(127.0.0.x), or a wider net.ipv4.ip_local_port_range\n");
 }
 
 void report_print(FILE *f, const struct config *cfg, const struct run_result *res)
@@ -170,7 +191,7 @@ void report_print(FILE *f, const struct config *cfg, const struct run_result *re
         fprintf(f, "\n");
     } else if (cfg->stats_enabled)
         fprintf(f, "  Server: no /stats figures: %s\n", res->server_note);
-    print_workers(f, res);
+    print_workers(f, cfg, res);
     struct fair fr;
     const char *src = report_fairness(res, &fr);
     if (src)
@@ -185,7 +206,7 @@ void report_print(FILE *f, const struct config *cfg, const struct run_result *re
     fprintf(f, "client user %.2fs sys %.2fs = %.0f%% of %.0f CPU%s\n", res->client_user_s,
             res->client_sys_s, res->window_s > 0 ? 100.0 * ccpu / (res->window_s * res->client_cpus) : 0.0,
             res->client_cpus, res->client_cpus == 1 ? "" : "s");
-    print_errors(f, y);
+    print_errors(f, cfg, y);
     if (res->client_saturated)
         fprintf(f, "  WARNING: the client used >= %.0f%% of its CPUs: this result is limited "
                    "by the load generator, not the server\n", RUN_SATURATION * 100);

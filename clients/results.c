@@ -1,11 +1,14 @@
 /* results: CSV rows for summary.csv, workers.csv, latency.csv, timeseries.csv. */
 #include "results.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "csv.h"
 #include "proto.h"
@@ -234,6 +237,107 @@ static void timeseries_rows(struct csv_buf *b, const struct config *cfg,
     }
 }
 
+/* The files in the order they are written. summary.csv comes last: it is the commit
+ * record, so a summary row means the run's rows in the other files are complete. A
+ * run killed between two files leaves rows in the detail files whose run_id no
+ * summary row has; readers join on run_id and skip them (acceptbench-report does). */
+static const struct {
+    const char *file;
+    const char *header;
+    void (*rows)(struct csv_buf *, const struct config *, const struct run_result *);
+} files[] = {
+    {"workers.csv", workers_header, workers_rows},
+    {"latency.csv", latency_header, latency_rows},
+    {"timeseries.csv", timeseries_header, timeseries_rows},
+    {"summary.csv", summary_header, summary_row},
+};
+#define NFILES (sizeof files / sizeof files[0])
+
+/* csv_append_file writes FILE.tmp.XXXXXX and renames it over FILE; a writer killed
+ * (kill -9, a crash, a power cut) before the rename leaves that temporary file and
+ * FILE untouched. One writer per directory is the rule (two concurrent appends would
+ * lose rows anyway), so whatever temporary file is there when a run starts writing
+ * belongs to a dead writer: remove it. Best effort; nothing reads these files. */
+static void remove_stale_tmp(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        for (size_t i = 0; i < NFILES; i++) {
+            size_t n = strlen(files[i].file);
+            if (strncmp(e->d_name, files[i].file, n) == 0 &&
+                strncmp(e->d_name + n, ".tmp.", 5) == 0 && strlen(e->d_name + n + 5) == 6)
+                (void)unlinkat(dirfd(d), e->d_name, 0);
+        }
+    }
+    closedir(d);
+}
+
+/* Can rows be appended to the file at path? 0 yes (or no file yet), 1 it has another
+ * header, 2 its last line is incomplete, -1 with errno when it cannot be read. The
+ * same rules as csv_append_file, checked before the run instead of after it. */
+static int appendable(const char *path, const char *header)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return errno == ENOENT ? 0 : -1;
+    size_t n = strlen(header);
+    char *line = malloc(n + 2);
+    if (!line) {
+        fclose(f);
+        errno = ENOMEM;
+        return -1;
+    }
+    size_t got = fread(line, 1, n + 1, f);
+    int rc = 0;
+    if (got > 0 && (got != n + 1 || memcmp(line, header, n) != 0 || line[n] != '\n'))
+        rc = 1;
+    else if (got > 0 && (fseek(f, -1, SEEK_END) != 0 || fgetc(f) != '\n'))
+        rc = 2;
+    free(line);
+    fclose(f);
+    return rc;
+}
+
+int results_check(const char *dir, char *err, size_t errlen)
+{
+    struct stat st;
+    if (dir[0] == '\0') {
+        snprintf(err, errlen, "empty directory name");
+        return -1;
+    }
+    if (mkdir(dir, 0777) < 0 && errno != EEXIST) {
+        snprintf(err, errlen, "mkdir %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "%s is not a directory", dir);
+        return -1;
+    }
+    if (access(dir, W_OK | X_OK) < 0) {
+        snprintf(err, errlen, "%s: %s", dir, strerror(errno));
+        return -1;
+    }
+    for (size_t i = 0; i < NFILES; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, files[i].file);
+        int m = appendable(path, files[i].header);
+        if (m < 0)
+            snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        else if (m == 1)
+            snprintf(err, errlen, "%s has other columns than this version writes; pick a "
+                     "new output directory", path);
+        else if (m == 2)
+            snprintf(err, errlen, "%s: last line is incomplete (no trailing newline); "
+                     "pick a new output directory", path);
+        if (m != 0)
+            return -1;
+    }
+    return 0;
+}
+
 int results_write(const char *dir, const struct config *cfg, const struct run_result *res,
                   char *err, size_t errlen)
 {
@@ -241,20 +345,11 @@ int results_write(const char *dir, const struct config *cfg, const struct run_re
         snprintf(err, errlen, "mkdir %s: %s", dir, strerror(errno));
         return -1;
     }
-    const struct {
-        const char *file;
-        const char *header;
-        void (*rows)(struct csv_buf *, const struct config *, const struct run_result *);
-    } files[] = {
-        {"summary.csv", summary_header, summary_row},
-        {"workers.csv", workers_header, workers_rows},
-        {"latency.csv", latency_header, latency_rows},
-        {"timeseries.csv", timeseries_header, timeseries_rows},
-    };
+    remove_stale_tmp(dir);
     struct csv_buf b;
     csv_init(&b);
     int rc = 0;
-    for (size_t i = 0; i < sizeof files / sizeof files[0] && rc == 0; i++) {
+    for (size_t i = 0; i < NFILES && rc == 0; i++) {
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", dir, files[i].file);
         csv_reset(&b);

@@ -9,8 +9,14 @@
 #include "config.h"
 #include "run.h"
 
-/* Create dir when missing and append this run's rows to the four files. Returns 0, or
- * -1 with a message naming the file. */
+/* Before the run: create dir when missing and check that it is a writable directory
+ * whose existing CSV files have this version's headers, so that a bad --out fails at
+ * once instead of after the run. Returns 0, or -1 with a message. */
+int results_check(const char *dir, char *err, size_t errlen);
+
+/* Create dir when missing, remove the temporary files a killed writer left, and append
+ * this run's rows to the four files, summary.csv last. Returns 0, or -1 with a message
+ * naming the file. */
 int results_write(const char *dir, const struct config *cfg, const struct run_result *res,
                   char *err, size_t errlen);
 

@@ -1,6 +1,7 @@
 /* run: the phases of a run, the server and client snapshots, and the signals. */
 #include "run.h"
 
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,7 +20,6 @@
 
 #define NS_PER_S   1000000000ULL
 #define SLICE_NS   100000000ULL      /* the main thread looks around every 100 ms */
-#define STATS_TIMEOUT_MS 5000
 
 /* The one process-wide flag: a signal handler can reach nothing else. 1 after the
  * first SIGINT/SIGTERM (stop, drain, report partial), 2 after another one at least
@@ -68,7 +68,11 @@ static int snapshot(const struct config *cfg, struct srvstats *out, char *note, 
 {
     char *body = NULL;
     size_t blen = 0;
-    int rc = statsfetch_get(&cfg->stats_addr, STATS_TIMEOUT_MS, &body, &blen, note, len);
+    /* /stats is a request like any other: --timeout bounds it, so a target that never
+     * answers costs --timeout here, not a fixed wait. */
+    uint64_t ms = cfg->timeout_us / 1000;
+    int timeout_ms = ms > INT_MAX ? INT_MAX : (int)ms;
+    int rc = statsfetch_get(&cfg->stats_addr, timeout_ms, &body, &blen, note, len);
     if (rc < 0)
         return rc;
     rc = srvstats_parse(body, blen, out, note, len);
@@ -172,7 +176,15 @@ static void phases(const struct config *cfg, struct loop_shared *sh, struct loop
         have_before = rc == 0;
         if (rc == STATSFETCH_ERR_REFUSED &&
             memcmp(&cfg->stats_addr, &cfg->target, sizeof cfg->target) == 0) {
-            res->target_down = 1;          /* nothing listens: do not spin for nothing */
+            /* Nothing listens: do not spin for nothing. That GET was one connection
+             * to the target, and the row counts it as the one refused. */
+            res->target_down = 1;
+            res->tally.errors[TALLY_ERR_REFUSED] = 1;
+            describe_host(res, cfg);
+            return;
+        }
+        if (rc < 0 && cfg->stats_required) {
+            res->stats_unreadable = 1;     /* asked for explicitly: no run without it */
             return;
         }
     }
@@ -233,7 +245,9 @@ int run_load(const struct config *cfg, struct run_result *res, char *err, size_t
         return -1;
     }
     struct proto_req req = {0};
-    struct proto_opts po = {.host = cfg->target_str, .path = cfg->path};
+    struct proto_opts po = {.host = cfg->target_str, .path = cfg->path,
+                            .payload = cfg->payload.bytes,
+                            .payload_len = cfg->payload.len};
     if (cfg->proto->init(&req, &po, err, errlen) < 0)
         return -1;
 
@@ -275,8 +289,14 @@ int run_load(const struct config *cfg, struct run_result *res, char *err, size_t
         snprintf(err, errlen, "calloc: out of memory");
         rc = -1;
     }
-    if (rc == 0)
+    if (rc == 0) {
         phases(cfg, &sh, th, res);
+        if (res->stats_unreadable) {
+            snprintf(err, errlen, "--stats: %s; is it the server's --admin listener "
+                     "(admin_port= in its ready file)?", res->server_note);
+            rc = -1;
+        }
+    }
     if (th) {
         loop_command(&sh, th, n, LOOP_CMD_EXIT);
         for (unsigned i = 0; i < n; i++) {

@@ -25,6 +25,7 @@ struct run_result {
     int have_server;           /* `server` holds /stats deltas over the window */
     struct srvstats server;
     char server_note[256];     /* why there are no server figures, when there are none */
+    int stats_unreadable;      /* --stats was given and the first read failed: no run */
     double client_user_s;      /* getrusage over the window, the whole client process */
     double client_sys_s;
     double client_cpus;        /* CPUs the client could use: min(threads, affinity) */

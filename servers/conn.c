@@ -41,11 +41,25 @@ long conn_read(struct conn *c)
     while (n < 0 && errno == EINTR && !srv_stopping(c->w->srv));
     if (n < 0)
         return -errno;
-    c->in_len += (size_t)n;
+    conn_account_read(c, (size_t)n);
+    return n;
+}
+
+void conn_account_read(struct conn *c, size_t n)
+{
+    c->in_len += n;
     c->bytes_in += (uint64_t)n;
     if (!c->is_admin)
         stats_add(&c->w->st->bytes_in, (uint64_t)n);
-    return n;
+}
+
+void conn_account_write(struct conn *c, size_t n)
+{
+    c->out_off += n;
+    if (!c->is_admin)
+        stats_add(&c->w->st->bytes_out, (uint64_t)n);
+    if (c->out_off == c->out_len)
+        c->out_off = c->out_len = 0;
 }
 
 int conn_flush(struct conn *c)
@@ -59,11 +73,8 @@ int conn_flush(struct conn *c)
                 continue;
             return -errno;
         }
-        c->out_off += (size_t)n;
-        if (!c->is_admin)
-            stats_add(&c->w->st->bytes_out, (uint64_t)n);
+        conn_account_write(c, (size_t)n);
     }
-    c->out_off = c->out_len = 0;
     return 0;
 }
 

@@ -47,6 +47,11 @@ void conn_free(struct conn *c);                      /* free buffers */
 long conn_read(struct conn *c);
 /* write() pending output. 0 when all written, -EAGAIN, or -errno. */
 int conn_flush(struct conn *c);
+/* For io backends that move the bytes themselves (io_uring): count n bytes just
+ * received into the free part of c->in, or n bytes of c->out just sent (the
+ * buffer is reset once everything is sent), as conn_read and conn_flush do. */
+void conn_account_read(struct conn *c, size_t n);
+void conn_account_write(struct conn *c, size_t n);
 static inline int conn_has_output(const struct conn *c) { return c->out_off < c->out_len; }
 /* Queue reply bytes; returns 0 or -1 when out of memory (the caller closes). */
 int conn_reply(struct conn *c, const char *data, size_t len);

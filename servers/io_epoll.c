@@ -192,7 +192,9 @@ static void on_conn(struct ep *e, struct conn *c, uint32_t events, uint64_t now)
 }
 
 /* Shutdown: stop taking connections and drop those with nothing in progress;
- * the rest close after their current response. */
+ * the rest close after their current response. A request that reached the
+ * socket while this worker was busy is in progress too, though not yet read:
+ * read it before deciding, or the client gets a reset instead of its reply. */
 static void on_stop(struct worker *w, struct ep *e, uint64_t now)
 {
     /* Connections already handed over (the pool's queue) are served; a listener's
@@ -204,7 +206,10 @@ static void on_stop(struct worker *w, struct ep *e, uint64_t now)
     e->source_pause_until = 0;
     for (struct conn *c = e->head, *next; c; c = next) {
         next = c->next;
-        if (c->in_len == 0 && !conn_has_output(c))
+        if (c->in_len > 0 || conn_has_output(c))
+            continue;
+        on_conn(e, c, EPOLLIN, now);  /* may serve, close, or move it to the tail */
+        if (c->fd >= 0 && c->in_len == 0 && !conn_has_output(c))
             conn_close(e, c);
     }
 }

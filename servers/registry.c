@@ -6,6 +6,9 @@
 extern const struct strategy strategy_pool, strategy_shared, strategy_reuseport,
     strategy_reuseport_cpu;
 extern const struct io_backend io_blocking, io_epoll, io_epoll_exclusive;
+#ifdef ACCEPTBENCH_HAVE_URING
+extern const struct io_backend io_uring;
+#endif
 extern const struct model model_thread, model_process;
 
 const struct strategy *const srv_strategies[] = {
@@ -20,6 +23,9 @@ const struct io_backend *const srv_io_backends[] = {
     &io_blocking,
     &io_epoll,
     &io_epoll_exclusive,
+#ifdef ACCEPTBENCH_HAVE_URING
+    &io_uring,                   /* built only with liburing (CMake finds it) */
+#endif
     NULL,
 };
 

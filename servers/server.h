@@ -93,6 +93,10 @@ struct io_backend {
     /* Workers wait on wait_fd with a poller, so listeners and accepted sockets
      * must be non-blocking and hand-offs must be signalled through an fd. */
     int pollable;
+    /* Can the running kernel run this backend? Called once at start-up, before
+     * anything is opened or forked; 0, or -1 with a one-line reason in err. May
+     * be NULL (always can). */
+    int (*probe)(char *err, size_t errlen);
     int (*init)(struct worker *w, char *err, size_t errlen);
     void (*run)(struct worker *w);                /* the worker thread's body */
     void (*wake)(struct worker *w);               /* unblock run() at shutdown */

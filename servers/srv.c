@@ -63,6 +63,8 @@ int srv_init(struct srv *s, const struct srv_config *cfg, char *err, size_t errl
         snprintf(err, errlen, "unknown strategy, io, protocol or model");
         return -1;
     }
+    if (s->io->probe && s->io->probe(err, errlen) < 0)
+        return -1;  /* refuse now: never fall back to another backend */
     s->nworkers = cfg->workers;
     s->workers = calloc((size_t)s->nworkers, sizeof *s->workers);
     /* Counters live in shared memory so that forked worker processes can publish
@@ -238,8 +240,14 @@ int srv_accept(struct srv *s, int fd, atomic_uint_fast64_t *errors)
         if (srv_stopping(s))
             return -ECANCELED;
         int c = accept4(fd, NULL, NULL, flags);
-        if (c >= 0)
+        if (c >= 0) {
+            /* Replies are written whole or streamed (echo); waiting for an ACK
+             * before a small second segment (Nagle) only adds the peer's
+             * delayed-ACK time to the latency being measured. */
+            int one = 1;
+            setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
             return c;
+        }
         switch (errno) {
         case EINTR:
         case ECONNABORTED:  /* the client gave up while queued: try the next */

@@ -11,6 +11,15 @@
 
 #include "testnet.h"
 
+#ifdef ACCEPTBENCH_HAVE_URING
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#endif
+
 #define WORKERS 4
 #define CONNS 64
 
@@ -21,6 +30,11 @@ static const char *const combos[][3] = {
     {"pool", "blocking", "process"},     {"pool", "epoll", "process"},
     {"shared", "blocking", "process"},   {"shared", "epoll", "process"},
     {"reuseport", "blocking", "process"}, {"reuseport", "epoll", "process"},
+#ifdef ACCEPTBENCH_HAVE_URING
+    {"pool", "uring", "thread"},         {"shared", "uring", "thread"},
+    {"reuseport", "uring", "thread"},    {"pool", "uring", "process"},
+    {"shared", "uring", "process"},      {"reuseport", "uring", "process"},
+#endif
 };
 #define NCOMBOS (int)(sizeof combos / sizeof combos[0])
 
@@ -170,6 +184,91 @@ START_TEST(test_idle_timeout)
 }
 END_TEST
 
+/* SIGTERM while a request is being worked on (--work-us 200000): that request
+ * still completes with 200, a connection with nothing in progress is closed at
+ * once, and the server exits 0 well within the grace period. */
+START_TEST(test_stop_in_flight)
+{
+    struct test_server ts;
+    static char reply[8192];
+    char err[4096];
+    const char *args[] = {"--strategy", combos[_i][0], "--io", combos[_i][1], "--model",
+                          combos[_i][2], "--workers", "2", "--work-us", "200000",
+                          "--grace", "5000", NULL};
+    ts_start(&ts, args);
+    int busy = tn_connect(ts.port);
+    const char *req = "GET /hello?name=late HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+    tn_send_all(busy, req, strlen(req));
+    /* Once the server's end has nothing left unread, a worker has the request
+     * and is in its 200 ms of work (workers may still be starting before). */
+    long tx, rx = -1;
+    for (long long end = tn_now_ms() + 5000; tn_now_ms() < end; usleep(1000))
+        if (tn_server_queues(ts.port, busy, &tx, &rx) == 0 && rx == 0)
+            break;
+    ck_assert_int_eq(rx, 0);
+    int idle = tn_connect(ts.port);
+    usleep(30 * 1000);
+    long long t0 = tn_now_ms();
+    ck_assert_int_eq(kill(ts.pid, SIGTERM), 0);
+    tn_read_all(busy, reply, sizeof reply);
+    close(busy);
+    ck_assert_int_eq(tn_status(reply), 200);
+    ck_assert_str_eq(tn_body(reply), "Hello, late\n");
+    ck_assert_int_eq(ts_wait_exit(&ts, 4000, err, sizeof err), 0);
+    ck_assert_msg(tn_now_ms() - t0 < 2000, "shutdown took %lld ms", tn_now_ms() - t0);
+    ck_assert_msg(strstr(err, "grace period") == NULL, "%s", err);
+    ck_assert_uint_eq(tn_read_all(idle, reply, sizeof reply), 0);  /* EOF, no reply */
+    close(idle);
+}
+END_TEST
+
+#if defined(ACCEPTBENCH_HAVE_URING) && defined(__NR_io_uring_setup)
+/* Where io_uring is unavailable (here seccomp fails io_uring_setup with ENOSYS,
+ * as container runtimes do), --io uring is refused at start-up with one line,
+ * with either model, and never replaced by another backend. */
+START_TEST(test_uring_refused)
+{
+    static const char *const models[] = {"thread", "process"};
+    int errp[2], status;
+    char err[1024];
+    ck_assert_int_eq(pipe(errp), 0);
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        struct sock_filter f[] = {
+            BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+            BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_io_uring_setup, 0, 1),
+            BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+            BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        };
+        struct sock_fprog prog = {.len = sizeof f / sizeof f[0], .filter = f};
+        dup2(errp[1], STDERR_FILENO);
+        if (!freopen("/dev/null", "w", stdout) || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+            prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog) < 0)
+            _exit(99);
+        execl(ACCEPTBENCH_SERVER_BIN, ACCEPTBENCH_SERVER_BIN, "--io", "uring", "--model",
+              models[_i], "--listen", "127.0.0.1:0", NULL);
+        _exit(98);
+    }
+    close(errp[1]);
+    long long end = tn_now_ms() + 5000;
+    while (waitpid(pid, &status, WNOHANG) == 0 && tn_now_ms() < end)
+        usleep(1000);
+    if (tn_now_ms() >= end) {
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+    }
+    ssize_t n = read(errp[0], err, sizeof err - 1);
+    close(errp[0]);
+    err[n > 0 ? n : 0] = '\0';
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 1, "status %#x: %s", status, err);
+    ck_assert_msg(strncmp(err, "acceptbench-server: --io uring: io_uring_queue_init: ", 53) == 0,
+                  "%s", err);
+    ck_assert_ptr_eq(strchr(err, '\n'), err + strlen(err) - 1);  /* one line */
+}
+END_TEST
+#endif
+
 /* A worker process killed with SIGKILL is reported with its signal, the others
  * keep serving, and stopping the server leaves no process behind. */
 START_TEST(test_child_killed)
@@ -246,6 +345,10 @@ static Suite *server_suite(void)
     tcase_add_loop_test(tc, test_keepalive, 0, NCOMBOS);
     tcase_add_loop_test(tc, test_bad_input, 0, NCOMBOS);
     tcase_add_loop_test(tc, test_idle_timeout, 0, NCOMBOS);
+    tcase_add_loop_test(tc, test_stop_in_flight, 0, NCOMBOS);
+#if defined(ACCEPTBENCH_HAVE_URING) && defined(__NR_io_uring_setup)
+    tcase_add_loop_test(tc, test_uring_refused, 0, 2);
+#endif
     tcase_add_loop_test(tc, test_child_killed, 0, 3);
     tcase_add_loop_test(tc, test_cpu_steering, 0, 4);
     suite_add_tcase(s, tc);

@@ -2,12 +2,18 @@
 
 #include <arpa/inet.h>
 #include <check.h>
+#include <linux/inet_diag.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/sock_diag.h>
+#include <linux/tcp.h>
 #include <dirent.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -283,87 +289,113 @@ long long tn_now_ms(void)
     return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
-/* Walk /proc/net/tcp and tcp6; call fn for each socket with its local and remote
- * ports, state and queues; stop when fn returns non-zero. */
-static void each_tcp(int (*fn)(void *arg, unsigned lport, unsigned rport, unsigned state,
-                               long tx, long rx),
+/* One sock_diag dump of IPv4 TCP sockets in `states` (a bit per TCP state) whose
+ * local port is sport and, if non-zero, remote port dport; the kernel filters,
+ * so the cost does not grow with the machine's TIME_WAIT sockets the way
+ * reading /proc/net/tcp does. fn gets each socket's queues and tcp_info
+ * (NULL when absent). Returns the number of sockets, or -1. */
+static int diag_dump(unsigned states, int sport, int dport,
+                     void (*fn)(void *arg, const struct inet_diag_msg *m,
+                                const struct tcp_info *ti),
                      void *arg)
 {
-    static const char *const files[] = {"/proc/net/tcp", "/proc/net/tcp6"};
-    for (int f = 0; f < 2; f++) {
-        FILE *fp = fopen(files[f], "r");
-        char line[512];
-        if (!fp)
-            continue;
-        while (fgets(line, sizeof line, fp)) {
-            unsigned lport, rport, state;
-            unsigned long tx, rx;
-            /* "sl local_address rem_address st tx_queue:rx_queue ..." (hex) */
-            if (sscanf(line, " %*d: %*[0-9A-Fa-f]:%x %*[0-9A-Fa-f]:%x %x %lx:%lx", &lport,
-                       &rport, &state, &tx, &rx) == 5 &&
-                fn(arg, lport, rport, state, (long)tx, (long)rx)) {
-                fclose(fp);
-                return;
-            }
+    int nl = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+    if (nl < 0)
+        return -1;
+    struct {
+        struct nlmsghdr nlh;
+        struct inet_diag_req_v2 r;
+    } req = {
+        .nlh = {.nlmsg_len = sizeof req, .nlmsg_type = SOCK_DIAG_BY_FAMILY,
+                .nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP},
+        .r = {.sdiag_family = AF_INET, .sdiag_protocol = IPPROTO_TCP,
+              .idiag_ext = 1 << (INET_DIAG_INFO - 1), .idiag_states = states,
+              .id = {.idiag_sport = htons((uint16_t)sport),
+                     .idiag_dport = htons((uint16_t)dport)}},
+    };
+    struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+    if (sendto(nl, &req, sizeof req, 0, (struct sockaddr *)&kernel, sizeof kernel) < 0) {
+        close(nl);
+        return -1;
+    }
+    static char buf[65536];
+    int count = 0;
+    for (;;) {
+        ssize_t n = recv(nl, buf, sizeof buf, 0);
+        if (n <= 0) {
+            close(nl);
+            return -1;
         }
-        fclose(fp);
+        for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, (unsigned)n);
+             h = NLMSG_NEXT(h, n)) {
+            if (h->nlmsg_type == NLMSG_DONE || h->nlmsg_type == NLMSG_ERROR) {
+                close(nl);
+                return h->nlmsg_type == NLMSG_DONE ? count : -1;
+            }
+            const struct inet_diag_msg *m = NLMSG_DATA(h);
+            const struct tcp_info *ti = NULL;
+            int alen = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof *m));
+            for (struct rtattr *a = (struct rtattr *)(m + 1); RTA_OK(a, alen);
+                 a = RTA_NEXT(a, alen))
+                if (a->rta_type == INET_DIAG_INFO &&
+                    RTA_PAYLOAD(a) >= offsetof(struct tcp_info, tcpi_bytes_received) + 8)
+                    ti = RTA_DATA(a);
+            fn(arg, m, ti);
+            count++;
+        }
     }
 }
 
-struct listen_q {
-    unsigned port;
-    int sum;
-};
+/* Kernel TCP states (include/net/tcp_states.h): TIME_WAIT 6, LISTEN 10. */
+#define TCPF_LISTEN (1u << 10)
+#define TCPF_CONNECTED (0xFFFu & ~(1u << 10) & ~(1u << 6))
 
-static int add_listen_q(void *arg, unsigned lport, unsigned rport, unsigned state, long tx,
-                        long rx)
+static void add_rqueue(void *arg, const struct inet_diag_msg *m, const struct tcp_info *ti)
 {
-    struct listen_q *q = arg;
-    (void)rport;
-    (void)tx;
-    if (lport == q->port && state == 0x0A)
-        q->sum += (int)rx;
-    return 0;
+    (void)ti;
+    *(int *)arg += (int)m->idiag_rqueue;
 }
 
 int tn_listen_queued(int port)
 {
-    struct listen_q q = {.port = (unsigned)port};
-    each_tcp(add_listen_q, &q);
-    return q.sum;
+    int sum = 0;
+    return diag_dump(TCPF_LISTEN, port, 0, add_rqueue, &sum) < 0 ? -1 : sum;
 }
 
 struct peer_q {
-    unsigned port, client_port;
-    long tx, rx;
-    int found;
+    long tx, rx, bytes_in;
 };
 
-static int find_peer_q(void *arg, unsigned lport, unsigned rport, unsigned state, long tx,
-                       long rx)
+static void get_peer_q(void *arg, const struct inet_diag_msg *m, const struct tcp_info *ti)
 {
     struct peer_q *q = arg;
-    if (lport != q->port || rport != q->client_port || state == 0x0A)
-        return 0;
-    q->tx = tx;
-    q->rx = rx;
-    q->found = 1;
-    return 1;
+    q->tx = (long)m->idiag_wqueue;
+    q->rx = (long)m->idiag_rqueue;
+    q->bytes_in = ti ? (long)ti->tcpi_bytes_received : -1;
 }
 
 int tn_server_queues(int port, int fd, long *tx, long *rx)
 {
     struct sockaddr_in a;
     socklen_t len = sizeof a;
-    if (getsockname(fd, (struct sockaddr *)&a, &len) < 0)
-        return -1;
-    struct peer_q q = {.port = (unsigned)port, .client_port = ntohs(a.sin_port)};
-    each_tcp(find_peer_q, &q);
-    if (!q.found)
+    struct peer_q q;
+    if (getsockname(fd, (struct sockaddr *)&a, &len) < 0 ||
+        diag_dump(TCPF_CONNECTED, port, ntohs(a.sin_port), get_peer_q, &q) != 1)
         return -1;
     *tx = q.tx;
     *rx = q.rx;
     return 0;
+}
+
+long tn_server_bytes_in(int port, int fd)
+{
+    struct sockaddr_in a;
+    socklen_t len = sizeof a;
+    struct peer_q q;
+    if (getsockname(fd, (struct sockaddr *)&a, &len) < 0 ||
+        diag_dump(TCPF_CONNECTED, port, ntohs(a.sin_port), get_peer_q, &q) != 1)
+        return -1;
+    return q.bytes_in;
 }
 
 /* Inodes of the LISTEN sockets on `port`; returns how many (at most max). */

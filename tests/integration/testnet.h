@@ -51,12 +51,14 @@ int tn_count_listeners(int port);
 int tn_count_listener_pids(int port);
 /* Wait up to timeout_ms for the server's stderr to contain `text`; 1 if it does. */
 int ts_wait_stderr(struct test_server *ts, const char *text, int timeout_ms);
-/* Connections waiting in the accept queues of the LISTEN sockets on this port
- * (the rx_queue column of /proc/net/tcp for a listener), summed. */
+/* From sock_diag (IPv4): connections waiting in the accept queues of the
+ * listeners on this port, summed, or -1. */
 int tn_listen_queued(int port);
-/* The server's end of the client connection fd to this port, from /proc/net/tcp:
- * tx = bytes it has not had acknowledged, rx = bytes it has not read yet.
- * Returns 0, or -1 when no such socket is listed. */
+/* The server's end of the client connection fd to this port: tx = bytes it has
+ * not had acknowledged, rx = bytes it has not read yet. Returns 0, or -1 when
+ * there is no such socket. */
 int tn_server_queues(int port, int fd, long *tx, long *rx);
+/* Bytes the server's end of fd has received (tcpi_bytes_received), or -1. */
+long tn_server_bytes_in(int port, int fd);
 
 #endif

@@ -16,7 +16,7 @@ static int feed(const char *reply, size_t len, size_t step, struct proto_state *
 {
     char buf[4096];
     size_t have = 0, pos = 0;
-    proto_http.reply_start(st);
+    proto_http.reply_start(st, NULL);
     while (pos < len) {
         size_t n = len - pos < step ? len - pos : step;
         memcpy(buf + have, reply + pos, n);

@@ -258,6 +258,30 @@ START_TEST(table_acceptor_line)
 }
 END_TEST
 
+START_TEST(table_dropped_line)
+{
+    struct stats_row r = { .worker = 0, .accepted = 1, .requests = 1 };
+    struct stats_process p = { .strategy = "shared", .io = "blocking" };
+    char *plain = table(&r, 1, &p), *text;
+
+    /* None dropped: no line. One, then several: singular and plural, last. */
+    p.dropped_at_shutdown = 1;
+    text = table(&r, 1, &p);
+    ck_assert_mem_eq(text, plain, strlen(plain));
+    ck_assert_str_eq(text + strlen(plain), "dropped at shutdown: 1 queued connection\n");
+    free(text);
+
+    p.dropped_at_shutdown = 5;
+    p.acceptor_errors = 2;
+    text = table(&r, 1, &p);
+    ck_assert_str_eq(strstr(text, "acceptor: "),
+                     "acceptor: queue peak depth 0, accept errors 2\n"
+                     "dropped at shutdown: 5 queued connections\n");
+    free(text);
+    free(plain);
+}
+END_TEST
+
 static Suite *stats_suite(void)
 {
     Suite *s = suite_create("stats");
@@ -282,6 +306,7 @@ static Suite *stats_suite(void)
     tcase_add_test(tc, table_two_rows);
     tcase_add_test(tc, table_header_literal);
     tcase_add_test(tc, table_acceptor_line);
+    tcase_add_test(tc, table_dropped_line);
     suite_add_tcase(s, tc);
 
     return s;

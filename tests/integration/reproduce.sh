@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# Integration test of the classic experiments' scripts, tiny runs:
+#
+#   reproduce.sh BUILD_DIR greeter   bench/reproduce_greeter.sh, 200 connections, both
+#                                    client modes: its table's rows exist, with sane values
+#   reproduce.sh BUILD_DIR echo      bench/reproduce_echo.sh, threads model, 300 connections
+#
+# No speed thresholds: others share the machine.
+set -euo pipefail
+
+if [[ $# -ne 2 ]]; then
+    echo "usage: $0 BUILD_DIR greeter|echo" >&2
+    exit 2
+fi
+build=$1
+case_name=$2
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+fail() {
+    echo "FAIL [$case_name]: $*" >&2
+    exit 1
+}
+
+case $case_name in
+greeter)
+    n=200
+    timeout 300 "$root/bench/reproduce_greeter.sh" --bin "$build" --connections "$n" \
+        --client both --out "$work/out" --name "Carol" >"$work/stdout" 2>"$work/stderr" \
+        || fail "exit $?: $(tail -n 5 "$work/stderr")"
+    for f in report.md greeter.csv env.txt load/summary.csv; do
+        [[ -s $work/out/$f ]] || fail "$f missing"
+    done
+    cmp -s "$work/stdout" "$work/out/report.md" || fail "stdout is not report.md"
+    # The published rows and our four rows.
+    [[ $(grep -c '^| published |' "$work/out/report.md") == 2 ]] || fail "published rows"
+    [[ $(grep -c '^| re-measured, 2 cores |' "$work/out/report.md") == 2 ]] || fail "re-measured rows"
+    [[ $(grep -c '^| this machine |' "$work/out/report.md") == 4 ]] || fail "our rows"
+    for mode in load fork; do
+        for s in shared reuseport; do
+            row=$(awk -F, -v m="$mode" -v s="$s" '$2 == m && $3 == s' "$work/out/greeter.csv")
+            [[ -n $row ]] || fail "no $mode/$s row"
+            awk -F, -v n="$n" '{
+                ok = $4 == n && $5 == n && $6 == 0 && $7 > 0 && $8 > 0 && $9 >= 0 && $10 >= 0 &&
+                     $11 >= 0 && $12 >= 0 && $16 == 0
+                k = split($13, lc, " "); split($14, sc, " "); sum = 0
+                for (i = 1; i <= k; i++) { sum += lc[i]; if (lc[i] != sc[i]) ok = 0 }
+                if (k != 4 || sum != n) ok = 0
+                if ($15 != "" && $15 < 1) ok = 0
+                exit !ok }' <<<"$row" || fail "$mode/$s row not sane: $row"
+        done
+    done
+    # A process per connection costs the client CPU: the fork rows must show some.
+    awk -F, '$2 == "fork" && $11 + $12 <= 0 { exit 1 }' "$work/out/greeter.csv" \
+        || fail "fork rows show no client CPU"
+    [[ $(cat "$work/out"/logs/greetings-*/worker-*.log | wc -l) == $((4 * n)) ]] \
+        || fail "log lines over the four runs"
+    ! grep -qvxF "Hello, Carol" "$work/out"/logs/greetings-*/worker-*.log \
+        || fail "a log line is not 'Hello, Carol'"
+    # Bad usage: exit 2 with one line.
+    rc=0
+    "$root/bench/reproduce_greeter.sh" --client nope 2>"$work/err" || rc=$?
+    [[ $rc == 2 && $(wc -l <"$work/err") == 1 ]] || fail "--client nope: exit $rc"
+    "$root/bench/reproduce_greeter.sh" --help | grep -q -- '--connections' || fail "--help"
+    ;;
+echo)
+    timeout 120 "$root/bench/reproduce_echo.sh" --bin "$build" --model thread --workers 2 \
+        --count 300 --payload 1k --out "$work/out" >"$work/stdout" 2>"$work/stderr" \
+        || fail "exit $?: $(tail -n 5 "$work/stderr")"
+    grep -q '2 listeners' "$work/out/report.md" || fail "listeners line"
+    row=$(grep '^| thread |' "$work/out/report.md") || fail "no table row"
+    awk -F'|' '{ gsub(/ /, ""); ok = $3 == 2 && $4 == 300 && $5 > 0 && $14 == 0
+                 split($0, a, "|") } END { exit !ok }' <<<"$row" || fail "row not sane: $row"
+    ;;
+*)
+    fail "unknown case"
+    ;;
+esac
+echo "ok: reproduce $case_name"
