@@ -56,3 +56,22 @@ void cpu_self_thread(uint64_t *user_us, uint64_t *sys_us)
 {
     from_rusage(RUSAGE_THREAD, user_us, sys_us);
 }
+
+int cpu_thread_wakeups(int pid, int tid, uint64_t *wakeups)
+{
+    char path[64], line[128];
+    unsigned long long v;
+    int found = 0;
+    *wakeups = 0;
+    snprintf(path, sizeof path, "/proc/%d/task/%d/status", pid, tid);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return -1;
+    while (!found && fgets(line, sizeof line, f))
+        if (sscanf(line, "voluntary_ctxt_switches: %llu", &v) == 1)
+            found = 1;
+    fclose(f);
+    if (found)
+        *wakeups = v;
+    return found ? 0 : -1;
+}

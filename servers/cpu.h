@@ -9,6 +9,9 @@
  * The kernel reports clock ticks, so the granularity is 1/CLK_TCK (10 ms).
  * Returns 0, or -1 when the thread is gone (both set to 0). */
 int cpu_thread(int pid, int tid, uint64_t *user_us, uint64_t *sys_us);
+/* Voluntary context switches of one thread (/proc/<pid>/task/<tid>/status):
+ * how often it blocked and was woken again. Returns 0 or -1. */
+int cpu_thread_wakeups(int pid, int tid, uint64_t *wakeups);
 /* User and system time of a whole process (all its threads), from
  * /proc/<pid>/stat, in the same ticks as cpu_thread. Returns 0 or -1. */
 int cpu_pid(int pid, uint64_t *user_us, uint64_t *sys_us);

@@ -334,6 +334,7 @@ static void snapshot(struct srv *s, struct stats_row *rows, struct stats_process
     p->io = s->io->name;
     for (int i = 0; i < s->nworkers; i++) {
         stats_read(&s->stats[i], i, &rows[i]);
+        cpu_thread_wakeups(rows[i].pid, rows[i].tid, &rows[i].wakeups);
         if (cpu_thread(rows[i].pid, rows[i].tid, &rows[i].cpu_user_us, &rows[i].cpu_sys_us) < 0) {
             rows[i].cpu_user_us = atomic_load(&s->stats[i].exit_user_us);
             rows[i].cpu_sys_us = atomic_load(&s->stats[i].exit_sys_us);

@@ -16,7 +16,7 @@ void stats_read(const struct worker_stats *st, int worker, struct stats_row *row
     row->bytes_out = load(&st->bytes_out);
     row->wasted_wakeups = load(&st->wasted_wakeups);
     row->accept_errors = load(&st->accept_errors);
-    row->cpu_user_us = row->cpu_sys_us = 0;
+    row->cpu_user_us = row->cpu_sys_us = row->wakeups = 0;
 }
 
 void stats_format_csv(struct csv_buf *b, const struct stats_row *rows, int n,
@@ -42,6 +42,7 @@ void stats_format_csv(struct csv_buf *b, const struct stats_row *rows, int n,
         csv_u64(b, p->sys_us);
         csv_u64(b, p->queue_peak);
         csv_u64(b, p->acceptor_errors);
+        csv_u64(b, r->wakeups);
         csv_end_row(b);
     }
 }

@@ -37,6 +37,7 @@ struct stats_row {
     int worker, pid, tid;
     uint64_t accepted, requests, bytes_in, bytes_out, wasted_wakeups, accept_errors;
     uint64_t cpu_user_us, cpu_sys_us;
+    uint64_t wakeups;        /* voluntary context switches of the worker thread */
 };
 
 struct stats_process {
@@ -46,7 +47,7 @@ struct stats_process {
 };
 
 #define STATS_CSV_HEADER "strategy,io,worker,pid,tid,accepted,requests,bytes_in,bytes_out," \
-    "wasted_wakeups,accept_errors,cpu_user_us,cpu_sys_us,process_user_us,process_sys_us,queue_peak,acceptor_errors"
+    "wasted_wakeups,accept_errors,cpu_user_us,cpu_sys_us,process_user_us,process_sys_us,queue_peak,acceptor_errors,wakeups"
 
 /* Copy a worker's counters into a row (CPU fields are left for the caller). */
 void stats_read(const struct worker_stats *st, int worker, struct stats_row *row);

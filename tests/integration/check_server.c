@@ -336,6 +336,48 @@ START_TEST(test_cpu_steering)
 }
 END_TEST
 
+/* N connections one at a time to 4 idle workers polling one shared listener;
+ * returns the sum of the workers' wake-ups and the fewest any worker had. */
+static void herd(const char *io, long *sum, long *fewest)
+{
+    enum { N = 20, W = 4 };
+    static char before[65536], after[65536], reply[4096];
+    struct test_server ts;
+    const char *args[] = {"--strategy", "shared", "--io", io, "--workers", "4", NULL};
+    ts_start(&ts, args);
+    fetch_stats(ts.port, before, sizeof before);
+    for (int c = 0; c < N; c++) {
+        tn_request(ts.port, "GET /hello HTTP/1.1\r\nConnection: close\r\n\r\n", reply,
+                   sizeof reply);
+        ck_assert_int_eq(tn_status(reply), 200);
+    }
+    fetch_stats(ts.port, after, sizeof after);
+    *sum = 0;
+    *fewest = -1;
+    for (int w = 0; w < W; w++) {
+        long d = tn_stats_get(after, "wakeups", w) - tn_stats_get(before, "wakeups", w);
+        *sum += d;
+        if (*fewest < 0 || d < *fewest)
+            *fewest = d;
+    }
+    ck_assert_int_eq(ts_stop(&ts), 0);
+}
+
+/* The thundering herd and its fix: with plain epoll every idle worker is woken
+ * for every connection (the kernel then sends most back to sleep inside
+ * epoll_wait, so accept() never sees EAGAIN: only the wake-up count shows it);
+ * with EPOLLEXCLUSIVE one worker is woken and the others sleep through. */
+START_TEST(test_herd)
+{
+    long sum_plain, fewest_plain, sum_excl, fewest_excl;
+    herd("epoll", &sum_plain, &fewest_plain);
+    herd("epoll-exclusive", &sum_excl, &fewest_excl);
+    ck_assert_int_ge(fewest_plain, 10);      /* every worker woken for most of the 20 */
+    ck_assert_int_le(fewest_excl, 2);        /* some worker slept through all of them */
+    ck_assert_int_lt(2 * sum_excl, sum_plain);
+}
+END_TEST
+
 static Suite *server_suite(void)
 {
     Suite *s = suite_create("server");
@@ -351,6 +393,7 @@ static Suite *server_suite(void)
 #endif
     tcase_add_loop_test(tc, test_child_killed, 0, 3);
     tcase_add_loop_test(tc, test_cpu_steering, 0, 4);
+    tcase_add_test(tc, test_herd);
     suite_add_tcase(s, tc);
     return s;
 }

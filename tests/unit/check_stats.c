@@ -12,12 +12,12 @@
 /* The header as docs/protocol.md lists the columns: plain, unquoted. */
 #define HEADER "strategy,io,worker,pid,tid,accepted,requests,bytes_in,bytes_out," \
     "wasted_wakeups,accept_errors,cpu_user_us,cpu_sys_us,process_user_us,"         \
-    "process_sys_us,queue_peak,acceptor_errors"
+    "process_sys_us,queue_peak,acceptor_errors,wakeups"
 
 static const struct stats_row two_rows[2] = {
     { .worker = 0, .pid = 4242, .tid = 4243, .accepted = 10, .requests = 20,
       .bytes_in = 300, .bytes_out = 4000, .wasted_wakeups = 3, .accept_errors = 0,
-      .cpu_user_us = 1500, .cpu_sys_us = 260 },
+      .cpu_user_us = 1500, .cpu_sys_us = 260, .wakeups = 77 },
     { .worker = 1, .pid = 4242, .tid = 4244, .accepted = 7, .requests = 1000000,
       .bytes_in = 0, .bytes_out = UINT64_MAX, .wasted_wakeups = 0, .accept_errors = 2,
       .cpu_user_us = 0, .cpu_sys_us = 123456 },
@@ -117,8 +117,8 @@ START_TEST(csv_two_rows)
 {
     static const char want[] =
         HEADER "\n"
-        "pool,epoll,0,4242,4243,10,20,300,4000,3,0,1500,260,2049,1260,5,1\n"
-        "pool,epoll,1,4242,4244,7,1000000,0,18446744073709551615,0,2,0,123456,2049,1260,5,1\n";
+        "pool,epoll,0,4242,4243,10,20,300,4000,3,0,1500,260,2049,1260,5,1,77\n"
+        "pool,epoll,1,4242,4244,7,1000000,0,18446744073709551615,0,2,0,123456,2049,1260,5,1,0\n";
     struct csv_buf b;
 
     csv_init(&b);
@@ -170,7 +170,7 @@ START_TEST(csv_negative_ids_and_reuse)
     stats_format_csv(&b, two_rows, 2, &proc);
     csv_reset(&b);
     stats_format_csv(&b, &r, 1, &p);
-    ck_assert_str_eq(b.data, HEADER "\n" "reuseport,blocking,2,-1,0,0,0,0,0,0,0,0,0,0,0,0,0\n");
+    ck_assert_str_eq(b.data, HEADER "\n" "reuseport,blocking,2,-1,0,0,0,0,0,0,0,0,0,0,0,0,0,0\n");
     csv_free(&b);
 }
 END_TEST
