@@ -17,6 +17,7 @@ void conn_reset(struct conn *c, struct worker *w, int fd)
     c->requests = 0;
     c->closing = 0;
     c->is_admin = 0;
+    c->http10 = 0;
 }
 
 void conn_release(struct conn *c)

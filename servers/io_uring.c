@@ -296,6 +296,7 @@ static void on_accept(struct worker *w, struct ur *u, const struct io_uring_cqe 
     int res = cqe->res;
     if (res >= 0) {
         stats_add(&w->st->accepted, 1);
+        srv_accepted_options(res);
         add_conn(w, u, res, now);
     } else if (res == -ECANCELED || (res == -EINVAL && srv_stopping(w->srv))) {
         u->source_done = 1;  /* cancelled at stop, or the listener was shut down */

@@ -124,17 +124,20 @@ static int collect(struct srv *s)
 
 static int process_join(struct srv *s, unsigned timeout_ms)
 {
-    for (unsigned waited = 0;; waited += 10) {
-        if (collect(s) == 0)
-            return 0;
-        if (waited >= timeout_ms)
+    int rc = 0;
+    for (unsigned waited = 0; collect(s) > 0; waited += 10) {
+        if (waited >= timeout_ms) {
+            signal_children(s, SIGKILL);  /* the grace period is over */
+            while (collect(s) > 0)
+                nanosleep(&(struct timespec){.tv_nsec = 1000000L}, NULL);
+            rc = -1;
             break;
+        }
         nanosleep(&(struct timespec){.tv_nsec = 10 * 1000000L}, NULL);
     }
-    signal_children(s, SIGKILL);  /* the grace period is over */
-    while (collect(s) > 0)
-        nanosleep(&(struct timespec){.tv_nsec = 1000000L}, NULL);
-    return -1;
+    free(s->model_data);  /* every child is reaped: nothing refers to it now */
+    s->model_data = NULL;
+    return rc;
 }
 
 static void process_reap(struct srv *s)

@@ -15,11 +15,14 @@ static int respond(struct conn *c, int status, const char *reason, const char *c
                    int close)
 {
     char head[256];
+    /* An HTTP/1.0 client that asked to keep the connection (ab -k) assumes the
+     * server will close it unless the reply says otherwise. */
+    const char *conn_hdr = close ? "Connection: close\r\n"
+                           : c->http10 ? "Connection: keep-alive\r\n" : "";
     int n = snprintf(head, sizeof head,
                      "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
                      "X-Worker: %d\r\n%s%s\r\n",
-                     status, reason, ctype, body_len, c->w->id, extra,
-                     close ? "Connection: close\r\n" : "");
+                     status, reason, ctype, body_len, c->w->id, extra, conn_hdr);
     if (conn_reply(c, head, (size_t)n) < 0 ||
         (!head_only && conn_reply(c, body, body_len) < 0))
         return -1;
@@ -71,6 +74,7 @@ static int serve(struct conn *c, const struct http_request *req)
     if (req->content_length > 0 || req->chunked)
         return respond_error(c, 400, "Bad Request", "request bodies are not accepted", "");
 
+    c->http10 = req->minor == 0;
     int is_stats = req->path_len == 6 && memcmp(req->path, "/stats", 6) == 0;
     if (is_stats && c->requests == 0)
         conn_mark_admin(c);

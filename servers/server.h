@@ -171,6 +171,9 @@ int srv_listen(struct srv *s, int reuseport, int for_workers, char *err, size_t 
  * -EMFILE for any failure the caller must back off from (EMFILE, ENFILE,
  * ENOBUFS, ...), which is also counted in *errors. */
 int srv_accept(struct srv *s, int fd, atomic_uint_fast64_t *errors);
+/* The socket options every accepted connection gets (TCP_NODELAY); for io
+ * backends that accept without srv_accept (io_uring's multishot accept). */
+void srv_accepted_options(int fd);
 /* take() for strategies whose workers accept on their own w->listen_fd. */
 int srv_take_listener(struct worker *w, int wait);
 /* How many established connections wait in a listener's accept queue (for a

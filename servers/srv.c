@@ -233,6 +233,15 @@ int srv_listen(struct srv *s, int reuseport, int for_workers, char *err, size_t 
     return fd;
 }
 
+void srv_accepted_options(int fd)
+{
+    /* Replies are written whole or streamed (echo); waiting for an ACK before a
+     * small second segment (Nagle) only adds the peer's delayed-ACK time to the
+     * latency being measured. */
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
 int srv_accept(struct srv *s, int fd, atomic_uint_fast64_t *errors)
 {
     int flags = SOCK_CLOEXEC | (s->io->pollable ? SOCK_NONBLOCK : 0);
@@ -241,11 +250,7 @@ int srv_accept(struct srv *s, int fd, atomic_uint_fast64_t *errors)
             return -ECANCELED;
         int c = accept4(fd, NULL, NULL, flags);
         if (c >= 0) {
-            /* Replies are written whole or streamed (echo); waiting for an ACK
-             * before a small second segment (Nagle) only adds the peer's
-             * delayed-ACK time to the latency being measured. */
-            int one = 1;
-            setsockopt(c, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+            srv_accepted_options(c);
             return c;
         }
         switch (errno) {

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "testnet.h"
@@ -131,6 +132,20 @@ START_TEST(test_keepalive)
     fetch_stats(ts.port, reply, sizeof reply);
     ck_assert_int_eq(tn_stats_sum(reply, "accepted"), 1);
     ck_assert_int_eq(tn_stats_sum(reply, "requests"), 3);
+
+    /* HTTP/1.0 keeps the connection only when both sides say so (ab -k). */
+    fd = tn_connect(ts.port);
+    const char *r10 = "GET /hello?name=d HTTP/1.0\r\nConnection: keep-alive\r\n\r\n";
+    tn_send_all(fd, r10, strlen(r10));
+    char head[512] = "";
+    ssize_t got = 0, r;
+    while (!strstr(head, "Hello, d\n") && got < (ssize_t)sizeof head - 1 &&
+           (r = read(fd, head + got, sizeof head - 1 - (size_t)got)) > 0) {
+        got += r;
+        head[got] = '\0';
+    }
+    close(fd);
+    ck_assert_ptr_nonnull(strstr(head, "\r\nConnection: keep-alive\r\n"));
     ck_assert_int_eq(ts_stop(&ts), 0);
 }
 END_TEST
@@ -279,8 +294,16 @@ START_TEST(test_child_killed)
     const char *args[] = {"--strategy", strategies[_i], "--io", "epoll", "--model", "process",
                           "--workers", "3", NULL};
     ts_start(&ts, args);
-    fetch_stats(ts.port, reply, sizeof reply);
-    pid_t victim = (pid_t)tn_stats_get(reply, "pid", 1), other = (pid_t)tn_stats_get(reply, "pid", 2);
+    /* The ready file comes once the listeners are up; each worker process
+     * publishes its pid when its thread starts, a moment later. */
+    pid_t victim = 0, other = 0;
+    for (int waited = 0; waited < 5000 && (victim <= 0 || other <= 0); waited += 10) {
+        fetch_stats(ts.port, reply, sizeof reply);
+        victim = (pid_t)tn_stats_get(reply, "pid", 1);
+        other = (pid_t)tn_stats_get(reply, "pid", 2);
+        if (victim <= 0 || other <= 0)
+            nanosleep(&(struct timespec){.tv_nsec = 10 * 1000000L}, NULL);
+    }
     ck_assert_int_gt(victim, 0);
     ck_assert_int_ne(victim, ts.pid);
     ck_assert_int_eq(kill(victim, SIGKILL), 0);
