@@ -65,7 +65,12 @@ static void touch(struct ep *e, struct conn *c, uint64_t now)
 
 static void conn_close(struct ep *e, struct conn *c)
 {
-    conn_release(c);  /* close() also removes it from the epoll set */
+    /* close() drops the epoll registration only with the file's last
+     * reference. A descriptor passed from another process (the process
+     * model's pool) may still be open there for a moment, and events for the
+     * closed connection would then arrive with this struct already reused. */
+    epoll_ctl(e->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+    conn_release(c);
     list_unlink(e, c);
     c->next = e->free_list;
     e->free_list = c;

@@ -17,13 +17,13 @@ load_bin=$2
 case_name=$3
 shift 3
 
+# shellcheck source-path=SCRIPTDIR source=../testlib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../testlib.sh"
+
 work=$(mktemp -d)
 server_pid=""
 cleanup() {
-    if [[ -n $server_pid ]] && kill -0 "$server_pid" 2>/dev/null; then
-        kill -TERM "$server_pid" 2>/dev/null || true
-        wait "$server_pid" 2>/dev/null || true
-    fi
+    [[ -z $server_pid ]] || stop_bounded "$server_pid" || true
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -50,9 +50,9 @@ start_server() {
 }
 
 stop_server() {
-    kill -TERM "$server_pid"
-    wait "$server_pid" || true
+    local pid=$server_pid
     server_pid=""
+    stop_bounded "$pid" || fail "the server did not exit within 15 s of SIGTERM: $(cat "$work/server.err")"
 }
 
 # col FILE NAME: the values of column NAME, one per data row.
@@ -110,7 +110,10 @@ check_exact() {
 }
 
 load() {
-    timeout 60 "$load_bin" --target "127.0.0.1:$port" --no-progress "$@"
+    local rc=0
+    timeout 60 "$load_bin" --target "127.0.0.1:$port" --no-progress "$@" || rc=$?
+    [[ $rc -ne 124 ]] || fail "acceptbench-load did not finish within 60 s: $*"
+    return "$rc"
 }
 
 case $case_name in

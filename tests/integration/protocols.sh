@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Integration tests of the echo, greeter and http protocols end to end: a real
-# acceptbench-server (threads model) with an --admin listener, driven by
+# acceptbench-server (threads or processes) with an --admin listener, driven by
 # acceptbench-load, with exact counts.
 #
-#   protocols.sh SERVER LOAD PROTOCOL STRATEGY IO
+#   protocols.sh SERVER LOAD PROTOCOL STRATEGY IO [MODEL]
 #
 # For N connections: client completions = the server's accepted delta (read from the
 # --admin listener with --stats) = the sum of the per-worker counts in workers.csv, and
@@ -14,10 +14,11 @@
 # server is stopped on any exit.
 set -euo pipefail
 
-if [[ $# -ne 5 ]]; then
-    echo "usage: $0 SERVER_BIN LOAD_BIN http|echo|greeter pool|shared|reuseport blocking|epoll" >&2
+if [[ $# -ne 5 && $# -ne 6 ]]; then
+    echo "usage: $0 SERVER_BIN LOAD_BIN http|echo|greeter pool|shared|reuseport IO [thread|process]" >&2
     exit 2
 fi
+model=${6:-thread}
 server_bin=$1
 load_bin=$2
 protocol=$3
@@ -26,19 +27,20 @@ io=$5
 workers=3
 n=600
 
+# shellcheck source-path=SCRIPTDIR source=../testlib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../testlib.sh"
+
 work=$(mktemp -d)
 server_pid=""
 cleanup() {
-    if [[ -n $server_pid ]] && kill -0 "$server_pid" 2>/dev/null; then
-        kill -TERM "$server_pid" 2>/dev/null || true
-        wait "$server_pid" 2>/dev/null || true
-    fi
+    [[ -z $server_pid ]] || stop_bounded "$server_pid" ||
+        echo "FAIL [$protocol $strategy $io $model]: the server ignored SIGTERM" >&2
     rm -rf "$work"
 }
 trap cleanup EXIT
 
 fail() {
-    echo "FAIL [$protocol $strategy $io]: $*" >&2
+    echo "FAIL [$protocol $strategy $io $model]: $*" >&2
     exit 1
 }
 
@@ -46,7 +48,7 @@ start_server() {
     local extra=()
     [[ $protocol == greeter ]] && extra=(--log-dir "$work/logs")
     mkdir -p "$work/logs"
-    timeout 120 "$server_bin" --protocol "$protocol" --strategy "$strategy" --io "$io" \
+    timeout 120 "$server_bin" --protocol "$protocol" --strategy "$strategy" --io "$io" --model "$model" \
         --workers "$workers" --listen 127.0.0.1:0 --admin 127.0.0.1:0 \
         --ready-file "$work/ready" "${extra[@]}" 2>"$work/server.err" &
     server_pid=$!
