@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "table.h"
+
 #define MAX_FIELDS 64
 
 static const char *const col_names[SRVSTATS_NCOLS] = {
@@ -16,76 +18,18 @@ static const char *const col_names[SRVSTATS_NCOLS] = {
 /* Which input column feeds what. */
 enum { ROLE_IGNORE = -1, ROLE_WORKER = -2, ROLE_STRATEGY = -3, ROLE_IO = -4 };
 
-struct field { const char *s; size_t len; };
-
-/* Split one line (without its newline) into fields, RFC 4180 style: a quoted field
- * may hold commas and "" for a quote. Unquoted text is written into scratch (at least
- * len bytes), which the fields then point into. Returns the number of fields, or -1
- * when there are too many or a quote is unbalanced. */
-static int split(const char *line, size_t len, char *scratch, struct field *f)
+/* A decimal count: no sign, under 32 characters (20 digits hold any u64). */
+static int parse_u64(const char *s, uint64_t *out)
 {
-    int n = 0;
-    size_t i = 0, o = 0;
-    if (len > 0 && line[len - 1] == '\r')
-        len--;
-    for (;;) {
-        if (n == MAX_FIELDS)
-            return -1;
-        f[n].s = scratch + o;
-        size_t start = o;
-        if (i < len && line[i] == '"') {
-            for (i++;; i++) {
-                if (i >= len)
-                    return -1;                 /* no closing quote */
-                if (line[i] == '"') {
-                    if (i + 1 < len && line[i + 1] == '"')
-                        scratch[o++] = line[i++];
-                    else
-                        break;
-                } else {
-                    scratch[o++] = line[i];
-                }
-            }
-            i++;                               /* past the closing quote */
-            if (i < len && line[i] != ',')
-                return -1;                     /* text after a closing quote */
-        } else {
-            while (i < len && line[i] != ',')
-                scratch[o++] = line[i++];
-        }
-        f[n++].len = o - start;
-        if (i >= len)
-            return n;
-        i++;                                   /* past the comma */
-    }
-}
-
-static int field_eq(const struct field *f, const char *name)
-{
-    return strlen(name) == f->len && memcmp(f->s, name, f->len) == 0;
-}
-
-static int parse_u64(const struct field *f, uint64_t *out)
-{
-    char tmp[32];
-    if (f->len == 0 || f->len >= sizeof tmp || f->s[0] == '-' || f->s[0] == '+')
+    if (*s == '\0' || strlen(s) >= 32 || s[0] == '-' || s[0] == '+')
         return -1;
-    memcpy(tmp, f->s, f->len);
-    tmp[f->len] = '\0';
     char *end;
     errno = 0;
-    unsigned long long v = strtoull(tmp, &end, 10);
+    unsigned long long v = strtoull(s, &end, 10);
     if (errno || *end != '\0')
         return -1;
     *out = v;
     return 0;
-}
-
-static void copy_text(char *dst, size_t cap, const struct field *f)
-{
-    size_t n = f->len < cap - 1 ? f->len : cap - 1;
-    memcpy(dst, f->s, n);
-    dst[n] = '\0';
 }
 
 static int cmp_worker(const void *a, const void *b)
@@ -101,40 +45,45 @@ int srvstats_parse(const char *csv, size_t len, struct srvstats *out, char *err,
     int role[MAX_FIELDS];
     int ncols = 0, lineno = 0, have_worker = 0;
     size_t cap = 0;
-    struct field f[MAX_FIELDS];
-    char *scratch = malloc(len + 1);
-    if (!scratch) {
+    char *f[MAX_FIELDS];
+    char *text = malloc(len + 1);
+    if (!text) {
         snprintf(err, errlen, "/stats: out of memory");
         return -1;
     }
-    const char *p = csv, *end = csv + len;
+    memcpy(text, csv, len);
+    text[len] = '\0';
+    char *p = text, *end = text + len;
     while (p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        const char *le = nl ? nl : end;
-        size_t ll = (size_t)(le - p);
+        /* One record per line: cut the line out before table_split sees it, so that
+         * a quote left open at the line end is an error, not a field going on. */
+        char *line = p, *nl = memchr(p, '\n', (size_t)(end - p));
+        char *le = nl ? nl : end;
+        p = nl ? nl + 1 : end;
         lineno++;
-        if (ll == 0 || (ll == 1 && p[0] == '\r')) {
-            p = nl ? nl + 1 : end;
+        if (le > line && le[-1] == '\r')
+            le--;
+        *le = '\0';
+        if (le == line)
             continue;                              /* tolerate blank lines */
-        }
-        int n = split(p, ll, scratch, f);
-        if (n < 0) {
+        long n = table_split(&line, f, MAX_FIELDS);
+        if (n < 0 || n > MAX_FIELDS) {
             snprintf(err, errlen, "/stats line %d: unbalanced quote or more than %d fields",
                      lineno, MAX_FIELDS);
             goto fail;
         }
         if (ncols == 0) {                          /* the header */
-            ncols = n;
-            for (int i = 0; i < n; i++) {
+            ncols = (int)n;
+            for (int i = 0; i < ncols; i++) {
                 role[i] = ROLE_IGNORE;
-                if (field_eq(&f[i], "worker"))
+                if (strcmp(f[i], "worker") == 0)
                     role[i] = ROLE_WORKER, have_worker = 1;
-                else if (field_eq(&f[i], "strategy"))
+                else if (strcmp(f[i], "strategy") == 0)
                     role[i] = ROLE_STRATEGY;
-                else if (field_eq(&f[i], "io"))
+                else if (strcmp(f[i], "io") == 0)
                     role[i] = ROLE_IO;
                 for (int c = 0; c < SRVSTATS_NCOLS; c++)
-                    if (field_eq(&f[i], col_names[c])) {
+                    if (strcmp(f[i], col_names[c]) == 0) {
                         role[i] = c;
                         out->present |= 1u << c;
                     }
@@ -145,7 +94,7 @@ int srvstats_parse(const char *csv, size_t len, struct srvstats *out, char *err,
             }
         } else {
             if (n != ncols) {
-                snprintf(err, errlen, "/stats line %d: %d fields, header has %d", lineno, n,
+                snprintf(err, errlen, "/stats line %d: %ld fields, header has %d", lineno, n,
                          ncols);
                 goto fail;
             }
@@ -160,16 +109,16 @@ int srvstats_parse(const char *csv, size_t len, struct srvstats *out, char *err,
             }
             struct srvstats_worker *w = &out->w[out->nworkers];
             memset(w, 0, sizeof *w);
-            for (int i = 0; i < n; i++) {
+            for (int i = 0; i < ncols; i++) {
                 uint64_t v;
                 if (role[i] == ROLE_STRATEGY)
-                    copy_text(out->strategy, sizeof out->strategy, &f[i]);
+                    snprintf(out->strategy, sizeof out->strategy, "%s", f[i]);
                 else if (role[i] == ROLE_IO)
-                    copy_text(out->io, sizeof out->io, &f[i]);
+                    snprintf(out->io, sizeof out->io, "%s", f[i]);
                 else if (role[i] == ROLE_WORKER || role[i] >= 0) {
-                    if (parse_u64(&f[i], &v) < 0) {
-                        snprintf(err, errlen, "/stats line %d: field %d is not a count: '%.*s'",
-                                 lineno, i + 1, (int)(f[i].len > 32 ? 32 : f[i].len), f[i].s);
+                    if (parse_u64(f[i], &v) < 0) {
+                        snprintf(err, errlen, "/stats line %d: field %d is not a count: '%.32s'",
+                                 lineno, i + 1, f[i]);
                         goto fail;
                     }
                     if (role[i] == ROLE_WORKER)
@@ -180,14 +129,13 @@ int srvstats_parse(const char *csv, size_t len, struct srvstats *out, char *err,
             }
             out->nworkers++;
         }
-        p = nl ? nl + 1 : end;
     }
     if (out->nworkers == 0) {
         snprintf(err, errlen, "/stats has no worker rows");
         goto fail;
     }
-    free(scratch);
-    scratch = NULL;
+    free(text);
+    text = NULL;
     qsort(out->w, out->nworkers, sizeof *out->w, cmp_worker);
     for (size_t i = 1; i < out->nworkers; i++)
         if (out->w[i].worker == out->w[i - 1].worker) {
@@ -196,7 +144,7 @@ int srvstats_parse(const char *csv, size_t len, struct srvstats *out, char *err,
         }
     return 0;
 fail:
-    free(scratch);
+    free(text);
     srvstats_free(out);
     return -1;
 }

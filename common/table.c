@@ -6,10 +6,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Cut one record starting at *p into cells, unquoting in place. Returns the
- * number of fields, storing at most `max` pointers (NULL: count only), and
- * advances *p past the record's line end. -1 on an unterminated quote. */
-static long split_record(char **p, char **out, size_t max)
+/* Whether a field ends at r: a comma, a line end (LF or CRLF) or the end of the text. */
+static int field_end(const char *r)
+{
+    return *r == '\0' || *r == ',' || *r == '\n' || (*r == '\r' && r[1] == '\n');
+}
+
+long table_split(char **p, char **cells, size_t max)
 {
     char *r = *p, *w = *p;
     long n = 0;
@@ -19,7 +22,7 @@ static long split_record(char **p, char **out, size_t max)
             r++;
             for (;;) {
                 if (*r == '\0')
-                    return -1;
+                    return TABLE_EQUOTE;
                 if (*r == '"' && r[1] == '"') {
                     *w++ = '"';
                     r += 2;
@@ -30,12 +33,14 @@ static long split_record(char **p, char **out, size_t max)
                     *w++ = *r++;
                 }
             }
+            if (!field_end(r))
+                return TABLE_ETEXT;
         }
-        while (*r && *r != ',' && *r != '\n' && !(*r == '\r' && r[1] == '\n'))
+        while (!field_end(r))
             *w++ = *r++;
         char end = *r;
-        if (out && (size_t)n < max)
-            out[n] = cell;
+        if ((size_t)n < max)
+            cells[n] = cell;
         n++;
         if (end == ',') {
             *w = '\0';
@@ -48,6 +53,12 @@ static long split_record(char **p, char **out, size_t max)
         *p = r;
         return n;
     }
+}
+
+/* What a negative table_split result means. */
+static const char *split_error(long n)
+{
+    return n == TABLE_EQUOTE ? "unterminated quoted field" : "text after a closing quote";
 }
 
 int table_parse(struct table *t, const char *text, size_t len, char *err, size_t errlen)
@@ -71,11 +82,11 @@ int table_parse(struct table *t, const char *text, size_t len, char *err, size_t
         return -1;
     }
     char *pp = probe;
-    long cols = *probe ? split_record(&pp, NULL, 0) : 0;
+    long cols = *probe ? table_split(&pp, NULL, 0) : 0;
     free(probe);
     if (cols <= 0) {
         table_free(t);
-        snprintf(err, errlen, "line 1: %s", cols < 0 ? "unterminated quoted field" : "no header");
+        snprintf(err, errlen, "line 1: %s", cols < 0 ? split_error(cols) : "no header");
         return -1;
     }
     t->cols = (size_t)cols;
@@ -92,10 +103,10 @@ int table_parse(struct table *t, const char *text, size_t len, char *err, size_t
     size_t row = 0, line = 1;
     while (*p) {
         size_t start = (size_t)(p - t->text);
-        long n = split_record(&p, t->cells + row * t->cols, t->cols);
+        long n = table_split(&p, t->cells + row * t->cols, t->cols);
         if (n != cols) {
             snprintf(err, errlen, "line %zu: %s", line,
-                     n < 0 ? "unterminated quoted field" : "field count differs from the header");
+                     n < 0 ? split_error(n) : "field count differs from the header");
             table_free(t);
             return -1;
         }

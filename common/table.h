@@ -21,6 +21,17 @@ int table_parse(struct table *t, const char *text, size_t len, char *err, size_t
 int table_load(struct table *t, const char *path, char *err, size_t errlen);
 void table_free(struct table *t);
 
+/* table_split's failures. */
+enum { TABLE_EQUOTE = -1, TABLE_ETEXT = -2 };
+
+/* The record reader table_parse is built on, for callers that take a record at a
+ * time. Cuts the record starting at *p into NUL-terminated cells in place
+ * (unquoting them), stores at most max cell pointers in cells (NULL when max is 0),
+ * and moves *p past the record's line end (LF or CRLF; none at the end of the
+ * text). Returns the number of fields, which may exceed max; TABLE_EQUOTE when a
+ * quoted field is not closed, TABLE_ETEXT when text follows a closing quote. */
+long table_split(char **p, char **cells, size_t max);
+
 /* Column index of `name`, or -1. */
 int table_col(const struct table *t, const char *name);
 /* Cell text of data row r (0-based) in column c; "" when c < 0. */

@@ -78,6 +78,43 @@ START_TEST(parse_rejects)
 }
 END_TEST
 
+START_TEST(parse_line_rules)
+{
+    /* Blank lines (empty or a lone CR) anywhere still count for line numbers; a CR
+     * ends a last line without LF; a record is one line: a quote left open at the
+     * line end, or text after a closing quote, is refused; at most 64 fields. */
+    static const char blanks[] = "\n\r\nworker,accepted\r\n\n0,5\n\r\n1,6\r";
+    struct srvstats s;
+    parse_ok(blanks, &s);
+    ck_assert_uint_eq(s.nworkers, 2);
+    ck_assert_uint_eq(s.w[1].v[SRVSTATS_ACCEPTED], 6);
+    srvstats_free(&s);
+    parse_fails("worker,accepted\n\n0,1,2\n", "/stats line 3: 3 fields, header has 2");
+    parse_fails("\n\r\n", "/stats has no worker rows");
+    parse_fails("worker,accepted\n0,\"1\n\"\n",
+                "/stats line 2: unbalanced quote or more than 64 fields");
+    parse_fails("worker,accepted\n0,\"1\"2\n",
+                "/stats line 2: unbalanced quote or more than 64 fields");
+    parse_fails("worker,requests\n0,1,2\n", "/stats header lacks the worker or accepted column");
+    parse_fails("worker,accepted,x\n0,1,\"a,b\"\n1,\"2\"\"\",\n",
+                "/stats line 3: field 2 is not a count: '2\"'");
+    parse_fails("worker,accepted\n0,123456789012345678901234567890123456\n",
+                "/stats line 2: field 2 is not a count: '12345678901234567890123456789012'");
+    parse_fails("worker,accepted\n0,1\n0,2\n", "/stats lists worker 0 twice");
+
+    char wide[64 * 4 + 32] = "worker,accepted";
+    for (int i = 2; i < 64; i++)
+        strcat(wide, ",x");
+    strcat(wide, "\n0,1");
+    for (int i = 2; i < 64; i++)
+        strcat(wide, ",y");
+    parse_ok(wide, &s);                                 /* 64 fields */
+    srvstats_free(&s);
+    strcat(wide, ",y");
+    parse_fails(wide, "/stats line 2: unbalanced quote or more than 64 fields");
+}
+END_TEST
+
 START_TEST(delta_per_worker)
 {
     struct srvstats a, b, d;
@@ -123,6 +160,7 @@ static Suite *srvstats_suite(void)
     tcase_add_test(tc, parse_by_name_sorted);
     tcase_add_test(tc, parse_reordered_and_unknown_columns);
     tcase_add_test(tc, parse_rejects);
+    tcase_add_test(tc, parse_line_rules);
     suite_add_tcase(s, tc);
     tc = tcase_create("delta");
     tcase_add_test(tc, delta_per_worker);

@@ -1,6 +1,6 @@
 /* Unit tests for common/table: CSV parsing (header, rows, RFC 4180 quoting, LF and
- * CRLF), the error messages naming the file's line, cell lookup by column name,
- * cells as numbers, and table_load's file handling. */
+ * CRLF), table_split's record at a time, the error messages naming the file's line,
+ * cell lookup by column name, cells as numbers, and table_load's file handling. */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
@@ -283,6 +283,41 @@ START_TEST(csv_round_trip)
 }
 END_TEST
 
+/* ---- split ---- */
+
+START_TEST(split_one_record_at_a_time)
+{
+    char text[] = "a,\"b,\"\"c\"\"\",\r\nx\n\"y\nz\",\"\"";
+    char *p = text, *line2, *cells[2];
+
+    ck_assert_int_eq(table_split(&p, cells, 2), 3);   /* more fields than room */
+    ck_assert_str_eq(cells[0], "a");
+    ck_assert_str_eq(cells[1], "b,\"c\"");
+    ck_assert_str_eq(p, "x\n\"y\nz\",\"\"");            /* past the CRLF */
+    line2 = p;
+    ck_assert_int_eq(table_split(&p, NULL, 0), 1);    /* count only */
+    ck_assert_str_eq(line2, "x");                     /* cut all the same */
+    ck_assert_int_eq(table_split(&p, cells, 2), 2);   /* a quoted LF is data */
+    ck_assert_str_eq(cells[0], "y\nz");
+    ck_assert_str_eq(cells[1], "");
+    ck_assert_str_eq(p, "");                          /* at the end of the text */
+}
+END_TEST
+
+START_TEST(split_errors)
+{
+    char open[] = "1,\"ab\n", stray[] = "\"ab\"c,1\n", cr[] = "\"ab\"\r";
+    char *p, *cells[2];
+
+    p = open;
+    ck_assert_int_eq(table_split(&p, cells, 2), TABLE_EQUOTE);
+    p = stray;
+    ck_assert_int_eq(table_split(&p, cells, 2), TABLE_ETEXT);
+    p = cr;                                           /* a CR without LF is text */
+    ck_assert_int_eq(table_split(&p, cells, 2), TABLE_ETEXT);
+}
+END_TEST
+
 /* ---- errors ---- */
 
 START_TEST(field_count_differs)
@@ -316,6 +351,14 @@ START_TEST(unterminated_quote)
     parse_fails("a,b\n1,2\n\"open,3", "line 3: unterminated quoted field");
     parse_fails("a,b\n\"x\ny\",1\n2,\"open", "line 4: unterminated quoted field");
     parse_fails("\"a,b\n1,2\n", "line 1: unterminated quoted field");
+}
+END_TEST
+
+START_TEST(text_after_closing_quote)
+{
+    parse_fails("a,b\n\"x\"y,1\n", "line 2: text after a closing quote");
+    parse_fails("\"a\" ,b\n", "line 1: text after a closing quote");
+    parse_fails("a,b\n1,2\n\"p\nq\"r,s\n", "line 3: text after a closing quote");
 }
 END_TEST
 
@@ -513,10 +556,16 @@ static Suite *table_suite(void)
     tcase_add_test(tc, csv_round_trip);
     suite_add_tcase(s, tc);
 
+    tc = tcase_create("split");
+    tcase_add_test(tc, split_one_record_at_a_time);
+    tcase_add_test(tc, split_errors);
+    suite_add_tcase(s, tc);
+
     tc = tcase_create("errors");
     tcase_add_test(tc, field_count_differs);
     tcase_add_test(tc, line_numbers_count_quoted_newlines);
     tcase_add_test(tc, unterminated_quote);
+    tcase_add_test(tc, text_after_closing_quote);
     tcase_add_test(tc, no_header);
     tcase_add_test(tc, message_truncated_to_buffer);
     suite_add_tcase(s, tc);
