@@ -10,6 +10,7 @@
 
 #include "agg.h"
 #include "table.h"
+#include "testutil.h"
 
 /* Every column agg_build requires, in agg.c's order. */
 static const char *const required[] = {
@@ -40,24 +41,6 @@ static const char summary[] =
     "r7,reuseport,uring,4,100,0,1,9000,4500,1,1,1,1,1,0,1,1,1,0,0,0\n"
     "r8,pool,epoll,8,100,0,0,,3000,10,20,30,5,0.875,0,1,1,1,0,0,0\n";
 
-static void parse(struct table *t, const char *text)
-{
-    char err[200] = "";
-
-    ck_assert_msg(table_parse(t, text, strlen(text), err, sizeof err) == 0,
-                  "table_parse: %s", err);
-}
-
-static void build(struct agg *a, const char *text)
-{
-    struct table t;
-    char err[200] = "";
-
-    parse(&t, text);
-    ck_assert_msg(agg_build(&t, a, err, sizeof err) == 0, "agg_build: %s", err);
-    table_free(&t);   /* the groups keep no pointers into the table */
-}
-
 static void check_config(const struct agg_group *g, const char *strategy, const char *io,
                          long workers, long connections, long rate, size_t n)
 {
@@ -75,7 +58,7 @@ START_TEST(groups_in_first_appearance_order)
 {
     struct agg a;
 
-    build(&a, summary);
+    testutil_build_agg(&a, summary);
     ck_assert_uint_eq(a.n, 3);
     check_config(&a.g[0], "pool", "epoll", 4, 100, 0, 2);
     check_config(&a.g[1], "reuseport", "epoll", 4, 100, 0, 2);
@@ -90,7 +73,7 @@ START_TEST(repeats_in_row_order)
 {
     struct agg a;
 
-    build(&a, summary);
+    testutil_build_agg(&a, summary);
     /* pool/epoll w4: r1 then r4; r3 (partial) is not among them. */
     const struct agg_group *g = &a.g[0];
     ck_assert_double_eq(g->v[AGG_CONN_PER_S][0], 10000.0);
@@ -131,7 +114,7 @@ START_TEST(partial_rows_skipped)
     struct agg_group like = {.strategy = "reuseport", .io = "uring", .workers = 4,
                              .connections = 100, .rate = 0};
 
-    build(&a, summary);
+    testutil_build_agg(&a, summary);
     ck_assert_ptr_null(agg_find(&a, &like));   /* r7 was partial: no group */
     agg_free(&a);
 
@@ -139,7 +122,7 @@ START_TEST(partial_rows_skipped)
     char text[2048];
     snprintf(text, sizeof text, "%.*s%s", (int)(strchr(summary, '\n') + 1 - summary), summary,
              "r3,pool,epoll,4,100,0,1,500,250,1,1,1,1,1,1,1,1,1,9,9,9\n");
-    build(&a, text);
+    testutil_build_agg(&a, text);
     ck_assert_uint_eq(a.n, 0);
     ck_assert_ptr_null(a.g);
     agg_free(&a);
@@ -150,7 +133,7 @@ START_TEST(derived_metrics)
 {
     struct agg a;
 
-    build(&a, summary);
+    testutil_build_agg(&a, summary);
     /* server_*_ms_per_1k = server_*_s * 1e6 / completed;
      * wasted_wakeups_per_1k = server_wasted_wakeups * 1000 / completed. */
     const struct agg_group *g = &a.g[0];
@@ -184,7 +167,7 @@ START_TEST(errors_summed)
 {
     struct agg a;
 
-    build(&a, summary);
+    testutil_build_agg(&a, summary);
     ck_assert_double_eq(a.g[0].v[AGG_ERRORS][0], 3.0);   /* 1 + 2 + 0 */
     ck_assert_double_eq(a.g[0].v[AGG_ERRORS][1], 5.0);   /* empty + 5 + empty */
     ck_assert_double_eq(a.g[1].v[AGG_ERRORS][0], 0.0);
@@ -194,21 +177,23 @@ START_TEST(errors_summed)
     agg_free(&a);
 
     /* All eight classes present, each counted once. */
-    build(&a, "strategy,io,workers,connections,rate,partial,completed,conn_per_s,"
-              "total_p50_us,total_p99_us,total_p999_us,connect_p99_us,jain_index,"
-              "server_user_s,server_sys_s,server_wasted_wakeups,client_saturated,"
-              "errors_refused,errors_reset,errors_timeout,errors_addrnotavail,"
-              "errors_status,errors_short,errors_malformed,errors_other\n"
-              "pool,epoll,1,1,0,0,1000,1,1,1,1,1,1,1,1,1,0,1,2,4,8,16,32,64,128\n");
+    testutil_build_agg(&a,
+                       "strategy,io,workers,connections,rate,partial,completed,conn_per_s,"
+                       "total_p50_us,total_p99_us,total_p999_us,connect_p99_us,jain_index,"
+                       "server_user_s,server_sys_s,server_wasted_wakeups,client_saturated,"
+                       "errors_refused,errors_reset,errors_timeout,errors_addrnotavail,"
+                       "errors_status,errors_short,errors_malformed,errors_other\n"
+                       "pool,epoll,1,1,0,0,1000,1,1,1,1,1,1,1,1,1,0,1,2,4,8,16,32,64,128\n");
     ck_assert_uint_eq(a.n, 1);
     ck_assert_double_eq(a.g[0].v[AGG_ERRORS][0], 255.0);
     agg_free(&a);
 
     /* No errors_* column at all: 0, not NAN. */
-    build(&a, "strategy,io,workers,connections,rate,partial,completed,conn_per_s,"
-              "total_p50_us,total_p99_us,total_p999_us,connect_p99_us,jain_index,"
-              "server_user_s,server_sys_s,server_wasted_wakeups,client_saturated\n"
-              "pool,epoll,1,1,0,0,1000,1,1,1,1,1,1,1,1,1,0\n");
+    testutil_build_agg(&a,
+                       "strategy,io,workers,connections,rate,partial,completed,conn_per_s,"
+                       "total_p50_us,total_p99_us,total_p999_us,connect_p99_us,jain_index,"
+                       "server_user_s,server_sys_s,server_wasted_wakeups,client_saturated\n"
+                       "pool,epoll,1,1,0,0,1000,1,1,1,1,1,1,1,1,1,0\n");
     ck_assert_uint_eq(a.n, 1);
     ck_assert_double_eq(a.g[0].v[AGG_ERRORS][0], 0.0);
     agg_free(&a);
@@ -219,9 +204,10 @@ START_TEST(header_only_no_groups)
 {
     struct agg a;
 
-    build(&a, "strategy,io,workers,connections,rate,partial,completed,conn_per_s,"
-              "total_p50_us,total_p99_us,total_p999_us,connect_p99_us,jain_index,"
-              "server_user_s,server_sys_s,server_wasted_wakeups,client_saturated\n");
+    testutil_build_agg(&a,
+                       "strategy,io,workers,connections,rate,partial,completed,conn_per_s,"
+                       "total_p50_us,total_p99_us,total_p999_us,connect_p99_us,jain_index,"
+                       "server_user_s,server_sys_s,server_wasted_wakeups,client_saturated\n");
     ck_assert_uint_eq(a.n, 0);
     ck_assert_ptr_null(a.g);
     agg_free(&a);
@@ -242,7 +228,7 @@ START_TEST(missing_column)
                 strcat(header, required[c]);
             }
         strcat(header, ",errors_refused\n");
-        parse(&t, header);
+        testutil_parse_table(&t, header);
         memset(&a, 0xA5, sizeof a);
         ck_assert_int_eq(agg_build(&t, &a, err, sizeof err), -1);
         snprintf(want, sizeof want, "summary.csv has no column '%s'", required[skip]);
@@ -262,7 +248,7 @@ START_TEST(missing_column_first_reported)
     char err[200] = "";
 
     /* agg.c checks in its own order: "strategy" comes before "completed". */
-    parse(&t, "completed,io\n1,epoll\n");
+    testutil_parse_table(&t, "completed,io\n1,epoll\n");
     ck_assert_int_eq(agg_build(&t, &a, err, sizeof err), -1);
     ck_assert_str_eq(err, "summary.csv has no column 'strategy'");
     table_free(&t);
@@ -275,12 +261,13 @@ START_TEST(group_name_without_sweep)
 {
     struct agg a;
 
-    build(&a, "strategy,io,workers,connections,rate,partial,completed,conn_per_s,"
-              "total_p50_us,total_p99_us,total_p999_us,connect_p99_us,jain_index,"
-              "server_user_s,server_sys_s,server_wasted_wakeups,client_saturated\n"
-              "pool,epoll,4,100,0,0,1000,1,1,1,1,1,1,1,1,1,0\n"
-              "reuseport,uring,4,100,0,0,1000,1,1,1,1,1,1,1,1,1,0\n"
-              "pool,epoll,4,100,0,0,1000,1,1,1,1,1,1,1,1,1,0\n");
+    testutil_build_agg(&a,
+                       "strategy,io,workers,connections,rate,partial,completed,conn_per_s,"
+                       "total_p50_us,total_p99_us,total_p999_us,connect_p99_us,jain_index,"
+                       "server_user_s,server_sys_s,server_wasted_wakeups,client_saturated\n"
+                       "pool,epoll,4,100,0,0,1000,1,1,1,1,1,1,1,1,1,0\n"
+                       "reuseport,uring,4,100,0,0,1000,1,1,1,1,1,1,1,1,1,0\n"
+                       "pool,epoll,4,100,0,0,1000,1,1,1,1,1,1,1,1,1,0\n");
     char buf[64];
     ck_assert_uint_eq(a.n, 2);
     agg_group_name(&a, &a.g[0], buf, sizeof buf);
@@ -297,7 +284,7 @@ START_TEST(group_name_with_sweep)
     char buf[64];
 
     /* The summary sweeps workers only. */
-    build(&a, summary);
+    testutil_build_agg(&a, summary);
     agg_group_name(&a, &a.g[0], buf, sizeof buf);
     ck_assert_str_eq(buf, "pool/epoll w4");
     agg_group_name(&a, &a.g[1], buf, sizeof buf);
@@ -353,7 +340,7 @@ START_TEST(find_group)
 {
     struct agg a;
 
-    build(&a, summary);
+    testutil_build_agg(&a, summary);
     struct agg_group like = {.strategy = "pool", .io = "epoll", .workers = 8,
                              .connections = 100, .rate = 0};
     ck_assert_ptr_eq(agg_find(&a, &like), &a.g[2]);
@@ -462,7 +449,7 @@ START_TEST(stats_over_groups)
 {
     struct agg a;
 
-    build(&a, summary);
+    testutil_build_agg(&a, summary);
     const struct agg_group *g = &a.g[0];
     ck_assert_double_eq(agg_median(g->v[AGG_CONN_PER_S], g->n), 15000.0);
     ck_assert_double_eq(agg_min(g->v[AGG_CONN_PER_S], g->n), 10000.0);

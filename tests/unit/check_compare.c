@@ -21,26 +21,9 @@
 #include "agg.h"
 #include "compare.h"
 #include "table.h"
+#include "testutil.h"
 
 /* ---- helpers ---- */
-
-static void parse(struct table *t, const char *text)
-{
-    char err[200] = "";
-
-    ck_assert_msg(table_parse(t, text, strlen(text), err, sizeof err) == 0,
-                  "table_parse: %s", err);
-}
-
-static void build(struct agg *a, const char *text)
-{
-    struct table t;
-    char err[200] = "";
-
-    parse(&t, text);
-    ck_assert_msg(agg_build(&t, a, err, sizeof err) == 0, "agg_build: %s", err);
-    table_free(&t);
-}
 
 /* A summary.csv under construction: every column agg_build requires, plus one
  * error class. Each row completes 10,000 connections, so server_sys_ms_per_1k is
@@ -88,10 +71,10 @@ static void build_pair(struct agg *base, struct agg *cur, const double *b, const
 
     summary_start(&s);
     summary_rows(&s, "pool", b, 5);
-    build(base, s.text);
+    testutil_build_agg(base, s.text);
     summary_start(&s);
     summary_rows(&s, "pool", c, 5);
-    build(cur, s.text);
+    testutil_build_agg(cur, s.text);
 }
 
 static const struct cmp_rule conn_rule = {AGG_CONN_PER_S, CMP_HIGHER_IS_BETTER, 0.10, 0.01};
@@ -224,7 +207,7 @@ static void rules_fail(const char *text, size_t max, const char *want)
     struct cmp_rule rules[8];
     char err[200] = "";
 
-    parse(&t, text);
+    testutil_parse_table(&t, text);
     ck_assert_int_eq(cmp_rules_from_table(&t, rules, max, err, sizeof err), -1);
     ck_assert_str_eq(err, want);
     table_free(&t);
@@ -242,7 +225,7 @@ START_TEST(rules_good_table)
     struct cmp_rule rules[8];
     char err[200] = "";
 
-    parse(&t, text);
+    testutil_parse_table(&t, text);
     ck_assert_uint_eq(t.cols, 5);   /* the commas inside quotes are not separators */
     ck_assert_int_eq(cmp_rules_from_table(&t, rules, 8, err, sizeof err), 4);
     ck_assert_int_eq(rules[0].metric, AGG_CONN_PER_S_REL);
@@ -264,7 +247,8 @@ START_TEST(rules_good_table)
     table_free(&t);
 
     /* Columns in another order, and no "why" at all. */
-    parse(&t, "alpha,max_change,direction,metric\n0.02,0.3,lower,total_p99_us\n");
+    testutil_parse_table(&t,
+                         "alpha,max_change,direction,metric\n0.02,0.3,lower,total_p99_us\n");
     ck_assert_int_eq(cmp_rules_from_table(&t, rules, 1, err, sizeof err), 1);
     ck_assert_int_eq(rules[0].metric, AGG_TOTAL_P99_US);
     ck_assert_int_eq(rules[0].direction, CMP_LOWER_IS_BETTER);
@@ -273,7 +257,7 @@ START_TEST(rules_good_table)
     table_free(&t);
 
     /* A header alone: no rules. */
-    parse(&t, "metric,direction,max_change,alpha,why\n");
+    testutil_parse_table(&t, "metric,direction,max_change,alpha,why\n");
     ck_assert_int_eq(cmp_rules_from_table(&t, rules, 0, err, sizeof err), 0);
     table_free(&t);
 }
@@ -397,10 +381,10 @@ START_TEST(run_three_repeats_never_significant)
 
     summary_start(&s);
     summary_rows(&s, "pool", all_10000, 3);
-    build(&base, s.text);
+    testutil_build_agg(&base, s.text);
     summary_start(&s);
     summary_rows(&s, "pool", all_5000, 3);
-    build(&cur, s.text);
+    testutil_build_agg(&cur, s.text);
     ck_assert_int_eq(cmp_run(&base, &cur, &conn_rule, 1, r), 0);
     ck_assert_double_eq(r[0].p, 1.0 / 20);
     ck_assert_double_eq(r[0].change, -0.5);
@@ -505,10 +489,10 @@ START_TEST(run_missing_configuration)
         summary_row(&s, "reuseport", 10000, 1, 0, "200");
         summary_row(&s, "pool", 10000, 1, 0, "200");
     }
-    build(&base, s.text);
+    testutil_build_agg(&base, s.text);
     summary_start(&s);
     summary_rows(&s, "pool", all_5000, 5);
-    build(&cur, s.text);
+    testutil_build_agg(&cur, s.text);
     ck_assert_uint_eq(base.n, 2);
 
     ck_assert_int_eq(cmp_run(&base, &cur, rules, 2, r), 2);
@@ -538,7 +522,7 @@ START_TEST(run_missing_configuration)
         summary_row(&s, "pool", 10000, 1, 0, "200");
         summary_row(&s, "reuseport", 10000, 1, 0, "200");
     }
-    build(&base, s.text);
+    testutil_build_agg(&base, s.text);
     ck_assert_int_eq(cmp_run(&base, &cur, rules, 2, r), 2);
     ck_assert_int_eq(r[0].verdict, CMP_REGRESSION);
     ck_assert_int_eq(r[1].verdict, CMP_OK);
@@ -561,11 +545,11 @@ START_TEST(run_missing_metric)
     summary_start(&s);
     for (int k = 0; k < 5; k++)
         summary_row(&s, "pool", 10000, 1, 0, "200");
-    build(&base, s.text);
+    testutil_build_agg(&base, s.text);
     summary_start(&s);
     for (int k = 0; k < 5; k++)
         summary_row(&s, "pool", 10000, 1, 0, "");
-    build(&cur, s.text);
+    testutil_build_agg(&cur, s.text);
     ck_assert_int_eq(cmp_run(&base, &cur, &p99, 1, r), 2);
     ck_assert_double_eq(r[0].base_median, 200.0);
     ck_assert_double_nan(r[0].cur_median);
@@ -597,13 +581,13 @@ START_TEST(run_errors_must_be_zero)
     summary_start(&s);
     for (int k = 0; k < 5; k++)
         summary_row(&s, "pool", 10000, 1, 0, "200");
-    build(&base, s.text);
+    testutil_build_agg(&base, s.text);
     /* One error in one of five repeats: the median is still 0, and it is a
      * regression all the same, with no test and no change. */
     summary_start(&s);
     for (int k = 0; k < 5; k++)
         summary_row(&s, "pool", 10000, 1, k == 3, "200");
-    build(&cur, s.text);
+    testutil_build_agg(&cur, s.text);
     ck_assert_int_eq(cmp_run(&base, &cur, &errs, 1, r), 1);
     ck_assert_double_eq(r[0].base_median, 0.0);
     ck_assert_double_eq(r[0].cur_median, 0.0);
@@ -633,15 +617,15 @@ START_TEST(run_lower_is_better)
     summary_start(&s);
     for (int k = 0; k < 5; k++)
         summary_row(&s, "pool", 10000, 1, 0, "200");
-    build(&base, s.text);
+    testutil_build_agg(&base, s.text);
     summary_start(&s);
     for (int k = 0; k < 5; k++)
         summary_row(&s, "pool", 10000, 2, 0, "200");
-    build(&cur, s.text);
+    testutil_build_agg(&cur, s.text);
     summary_start(&s);
     for (int k = 0; k < 5; k++)
         summary_row(&s, "pool", 10000, 0.5, 0, "200");
-    build(&better, s.text);
+    testutil_build_agg(&better, s.text);
 
     ck_assert_int_eq(cmp_run(&base, &cur, &sys, 1, r), 1);
     ck_assert_double_eq(r[0].base_median, 100.0);
@@ -686,13 +670,13 @@ START_TEST(run_relative_throughput)
         summary_row(&s, "pool", 10000, 1, 0, "200");
         summary_row(&s, "reuseport", 10000, 1, 0, "200");
     }
-    build(&base, s.text);
+    testutil_build_agg(&base, s.text);
     summary_start(&s);
     for (int k = 0; k < 5; k++) {
         summary_row(&s, "pool", 10000, 1, 0, "200");
         summary_row(&s, "reuseport", 5000, 1, 0, "200");
     }
-    build(&cur, s.text);
+    testutil_build_agg(&cur, s.text);
 
     ck_assert_int_eq(cmp_run(&base, &cur, rules, 2, r), 1);
     /* pool: relatively faster (not a regression), absolute unchanged. */
@@ -718,7 +702,7 @@ START_TEST(run_relative_throughput)
         summary_row(&s, "pool", 5000, 1, 0, "200");
         summary_row(&s, "reuseport", 5000, 1, 0, "200");
     }
-    build(&slow, s.text);
+    testutil_build_agg(&slow, s.text);
     ck_assert_int_eq(cmp_run(&base, &slow, rules, 2, r), 1);
     ck_assert_int_eq(r[0].verdict, CMP_OK);
     ck_assert_double_eq_tol(r[0].change, 0.0, 1e-12);
@@ -743,18 +727,19 @@ START_TEST(run_from_thresholds_table)
     struct cmp_result r[2];
     char err[200] = "";
 
-    parse(&t, "metric,direction,max_change,alpha,why\n"
-              "conn_per_s,higher,0.50,0.01,\"absolute, so only a collapse\"\n"
-              "errors,zero,0,0.01,\"every class, added up\"\n");
+    testutil_parse_table(&t,
+                         "metric,direction,max_change,alpha,why\n"
+                         "conn_per_s,higher,0.50,0.01,\"absolute, so only a collapse\"\n"
+                         "errors,zero,0,0.01,\"every class, added up\"\n");
     ck_assert_int_eq(cmp_rules_from_table(&t, rules, 4, err, sizeof err), 2);
     table_free(&t);
     summary_start(&s);
     summary_rows(&s, "pool", all_10000, 5);
-    build(&base, s.text);
+    testutil_build_agg(&base, s.text);
     summary_start(&s);
     for (int k = 0; k < 5; k++)
         summary_row(&s, "pool", 6000, 1, 2, "200");
-    build(&cur, s.text);
+    testutil_build_agg(&cur, s.text);
     ck_assert_int_eq(cmp_run(&base, &cur, rules, 2, r), 1);
     ck_assert_int_eq(r[0].verdict, CMP_OK);           /* -40% within 50% */
     ck_assert_double_eq(r[0].p, 1.0 / 252);
@@ -774,7 +759,7 @@ START_TEST(run_empty_baseline)
 
     summary_start(&s);
     summary_rows(&s, "pool", all_10000, 5);
-    build(&cur, s.text);
+    testutil_build_agg(&cur, s.text);
     struct cmp_result before[1];
 
     memset(r, 0xA5, sizeof r);
@@ -794,10 +779,11 @@ START_TEST(baseline_missing_column)
     struct agg a;
     char err[200] = "";
 
-    parse(&t, "strategy,io,workers,connections,rate,partial,completed,"
-              "total_p50_us,total_p99_us,total_p999_us,connect_p99_us,jain_index,"
-              "server_user_s,server_sys_s,server_wasted_wakeups,client_saturated\n"
-              "pool,epoll,4,100,0,0,10000,50,200,900,30,1,0.5,1,0,0\n");
+    testutil_parse_table(&t,
+                         "strategy,io,workers,connections,rate,partial,completed,"
+                         "total_p50_us,total_p99_us,total_p999_us,connect_p99_us,jain_index,"
+                         "server_user_s,server_sys_s,server_wasted_wakeups,client_saturated\n"
+                         "pool,epoll,4,100,0,0,10000,50,200,900,30,1,0.5,1,0,0\n");
     ck_assert_int_eq(agg_build(&t, &a, err, sizeof err), -1);
     ck_assert_str_eq(err, "summary.csv has no column 'conn_per_s'");
     ck_assert_ptr_null(a.g);

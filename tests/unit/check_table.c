@@ -10,15 +10,7 @@
 
 #include "csv.h"
 #include "table.h"
-
-/* Parse a NUL-terminated literal; fails the test with the parser's message. */
-static void parse_ok(struct table *t, const char *text)
-{
-    char err[200] = "";
-
-    ck_assert_msg(table_parse(t, text, strlen(text), err, sizeof err) == 0,
-                  "table_parse: %s", err);
-}
+#include "testutil.h"
 
 /* Parse text that must be refused and check the exact message. */
 static void parse_fails(const char *text, const char *want)
@@ -42,7 +34,7 @@ START_TEST(header_and_rows)
 {
     struct table t;
 
-    parse_ok(&t, "strategy,io,workers\npool,epoll,4\nreuseport,uring,8\n");
+    testutil_parse_table(&t, "strategy,io,workers\npool,epoll,4\nreuseport,uring,8\n");
     ck_assert_uint_eq(t.cols, 3);
     ck_assert_uint_eq(t.rows, 2);
     ck_assert_str_eq(table_get(&t, 0, 0), "pool");
@@ -66,14 +58,14 @@ START_TEST(header_only)
 {
     struct table t;
 
-    parse_ok(&t, "a,b\n");
+    testutil_parse_table(&t, "a,b\n");
     ck_assert_uint_eq(t.cols, 2);
     ck_assert_uint_eq(t.rows, 0);
     ck_assert_int_eq(table_col(&t, "b"), 1);
     ck_assert_str_eq(table_get(&t, 0, 0), "");
     table_free(&t);
 
-    parse_ok(&t, "only");   /* no line end at all */
+    testutil_parse_table(&t, "only");   /* no line end at all */
     ck_assert_uint_eq(t.cols, 1);
     ck_assert_uint_eq(t.rows, 0);
     ck_assert_int_eq(table_col(&t, "only"), 0);
@@ -85,7 +77,7 @@ START_TEST(last_line_without_newline)
 {
     struct table t;
 
-    parse_ok(&t, "a,b\n1,2\n3,4");
+    testutil_parse_table(&t, "a,b\n1,2\n3,4");
     ck_assert_uint_eq(t.rows, 2);
     ck_assert_str_eq(table_get(&t, 1, 0), "3");
     ck_assert_str_eq(table_get(&t, 1, 1), "4");
@@ -97,13 +89,13 @@ START_TEST(trailing_newline_no_extra_row)
 {
     struct table t;
 
-    parse_ok(&t, "a,b\n1,2\n3,4\n");
+    testutil_parse_table(&t, "a,b\n1,2\n3,4\n");
     ck_assert_uint_eq(t.rows, 2);
     ck_assert_str_eq(table_get(&t, 1, 1), "4");
     ck_assert_str_eq(table_get(&t, 2, 0), "");
     table_free(&t);
 
-    parse_ok(&t, "a,b\r\n1,2\r\n");
+    testutil_parse_table(&t, "a,b\r\n1,2\r\n");
     ck_assert_uint_eq(t.rows, 1);
     table_free(&t);
 }
@@ -113,7 +105,7 @@ START_TEST(crlf_line_ends)
 {
     struct table t;
 
-    parse_ok(&t, "a,b\r\n1,2\r\n3,4\r\n");
+    testutil_parse_table(&t, "a,b\r\n1,2\r\n3,4\r\n");
     ck_assert_uint_eq(t.cols, 2);
     ck_assert_uint_eq(t.rows, 2);
     ck_assert_int_eq(table_col(&t, "b"), 1);   /* not "b\r" */
@@ -123,14 +115,14 @@ START_TEST(crlf_line_ends)
     table_free(&t);
 
     /* Mixed line ends, last line bare. */
-    parse_ok(&t, "a,b\n1,2\r\n3,4");
+    testutil_parse_table(&t, "a,b\n1,2\r\n3,4");
     ck_assert_uint_eq(t.rows, 2);
     ck_assert_str_eq(table_get(&t, 0, 1), "2");
     ck_assert_str_eq(table_get(&t, 1, 1), "4");
     table_free(&t);
 
     /* A CR not followed by LF is data. */
-    parse_ok(&t, "a,b\n1,x\ry\n");
+    testutil_parse_table(&t, "a,b\n1,x\ry\n");
     ck_assert_uint_eq(t.rows, 1);
     ck_assert_str_eq(table_get(&t, 0, 1), "x\ry");
     table_free(&t);
@@ -141,7 +133,7 @@ START_TEST(empty_fields)
 {
     struct table t;
 
-    parse_ok(&t, "a,b,c\n,,\n,x,\n");
+    testutil_parse_table(&t, "a,b,c\n,,\n,x,\n");
     ck_assert_uint_eq(t.rows, 2);
     ck_assert_str_eq(table_get(&t, 0, 0), "");
     ck_assert_str_eq(table_get(&t, 0, 1), "");
@@ -193,7 +185,7 @@ START_TEST(quoted_comma)
 {
     struct table t;
 
-    parse_ok(&t, "name,v\n\"a,b\",1\n\",\",\"\"\n");
+    testutil_parse_table(&t, "name,v\n\"a,b\",1\n\",\",\"\"\n");
     ck_assert_uint_eq(t.rows, 2);
     ck_assert_str_eq(table_get(&t, 0, 0), "a,b");
     ck_assert_str_eq(table_get(&t, 0, 1), "1");
@@ -207,7 +199,7 @@ START_TEST(doubled_quotes)
 {
     struct table t;
 
-    parse_ok(&t, "x,y,z\n\"say \"\"hi\"\"\",\"\"\"\",\"\"\"\"\"\"\n");
+    testutil_parse_table(&t, "x,y,z\n\"say \"\"hi\"\"\",\"\"\"\",\"\"\"\"\"\"\n");
     ck_assert_uint_eq(t.rows, 1);
     ck_assert_str_eq(table_get(&t, 0, 0), "say \"hi\"");
     ck_assert_str_eq(table_get(&t, 0, 1), "\"");
@@ -220,7 +212,7 @@ START_TEST(quoted_newline)
 {
     struct table t;
 
-    parse_ok(&t, "a,b\n\"two\nlines\",2\n3,4\n");
+    testutil_parse_table(&t, "a,b\n\"two\nlines\",2\n3,4\n");
     ck_assert_uint_eq(t.rows, 2);
     ck_assert_str_eq(table_get(&t, 0, 0), "two\nlines");
     ck_assert_str_eq(table_get(&t, 0, 1), "2");
@@ -229,7 +221,7 @@ START_TEST(quoted_newline)
     table_free(&t);
 
     /* A CRLF inside quotes is kept as data; the record's own CRLF is not. */
-    parse_ok(&t, "a,b\r\n\"x\r\ny\",\"\n\"\r\n");
+    testutil_parse_table(&t, "a,b\r\n\"x\r\ny\",\"\n\"\r\n");
     ck_assert_uint_eq(t.rows, 1);
     ck_assert_str_eq(table_get(&t, 0, 0), "x\r\ny");
     ck_assert_str_eq(table_get(&t, 0, 1), "\n");
@@ -241,7 +233,7 @@ START_TEST(quoted_header)
 {
     struct table t;
 
-    parse_ok(&t, "\"a,b\",\"c\"\"d\",e\n1,2,3\n");
+    testutil_parse_table(&t, "\"a,b\",\"c\"\"d\",e\n1,2,3\n");
     ck_assert_uint_eq(t.cols, 3);
     ck_assert_int_eq(table_col(&t, "a,b"), 0);
     ck_assert_int_eq(table_col(&t, "c\"d"), 1);
@@ -270,7 +262,7 @@ START_TEST(csv_round_trip)
     for (size_t i = 0; i < nv; i++)
         csv_str(&b, vals[i]);
     csv_end_row(&b);
-    parse_ok(&t, b.data);
+    testutil_parse_table(&t, b.data);
     ck_assert_uint_eq(t.cols, nv);
     ck_assert_uint_eq(t.rows, 1);
     for (size_t i = 0; i < nv; i++) {
@@ -384,7 +376,7 @@ START_TEST(col_by_name)
 {
     struct table t;
 
-    parse_ok(&t, "strategy,io,workers,io\npool,epoll,4,x\n");
+    testutil_parse_table(&t, "strategy,io,workers,io\npool,epoll,4,x\n");
     ck_assert_int_eq(table_col(&t, "strategy"), 0);
     ck_assert_int_eq(table_col(&t, "workers"), 2);
     ck_assert_int_eq(table_col(&t, "io"), 1);          /* the first of duplicates */
@@ -395,7 +387,7 @@ START_TEST(col_by_name)
     ck_assert_int_eq(table_col(&t, "pool"), -1);       /* data rows are not names */
     table_free(&t);
 
-    parse_ok(&t, "a,,c\n1,2,3\n");                      /* an empty header name */
+    testutil_parse_table(&t, "a,,c\n1,2,3\n");          /* an empty header name */
     ck_assert_int_eq(table_col(&t, ""), 1);
     table_free(&t);
 }
@@ -405,7 +397,7 @@ START_TEST(get_out_of_range)
 {
     struct table t;
 
-    parse_ok(&t, "a,b\n1,2\n");
+    testutil_parse_table(&t, "a,b\n1,2\n");
     ck_assert_str_eq(table_get(&t, 0, 1), "2");
     ck_assert_str_eq(table_get(&t, 1, 0), "");        /* r == rows */
     ck_assert_str_eq(table_get(&t, (size_t)-1, 0), "");
@@ -420,7 +412,8 @@ START_TEST(num_values)
 {
     struct table t;
 
-    parse_ok(&t, "v\n42\n-1.5\n1e3\n0\n\"3.25\"\n\nabc\n12abc\n1e999\nnan\ninf\n0x10\n");
+    testutil_parse_table(&t,
+                         "v\n42\n-1.5\n1e3\n0\n\"3.25\"\n\nabc\n12abc\n1e999\nnan\ninf\n0x10\n");
     ck_assert_uint_eq(t.rows, 12);
     ck_assert_double_eq(table_num(&t, 0, 0), 42.0);
     ck_assert_double_eq(table_num(&t, 1, 0), -1.5);
