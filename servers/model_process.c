@@ -52,9 +52,23 @@ static void child_main(struct srv *s, struct worker *w, pid_t parent)
     sigaddset(&set, SIGTERM);
     sigwait(&set, &sig);
     atomic_store(&s->stopping, 1);
-    s->strategy->stop(s);   /* only this child's descriptors are still open */
-    s->io->wake(w);
-    pthread_join(w->thread, NULL);
+    /* Only this child's descriptors are still open. Leaving alone, it must not
+     * shut down a listener its siblings still accept on: shutdown() acts on the
+     * socket, not on this process's descriptor. */
+    if (atomic_load(&s->shared->stopping) || !w->shares_listener)
+        s->strategy->stop(s);
+    /* A blocking worker's wake-up signal is lost if it lands just before the
+     * call, and a listener left open would not end the wait: repeat it. */
+    struct timespec until;
+    do {
+        s->io->wake(w);
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_nsec += 50 * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+    } while (pthread_timedjoin_np(w->thread, NULL, &until) == ETIMEDOUT);
     _exit(0);
 }
 
@@ -96,12 +110,39 @@ static void process_stop(struct srv *s)
     signal_children(s, SIGTERM);
 }
 
+/* What became of the accept queue of the listener worker i owned alone, when it
+ * left while the server kept running: the kernel resets those connections, or
+ * with net.ipv4.tcp_migrate_req=1 hands them to a listener of the same
+ * SO_REUSEPORT group, if one is still open. */
+static const char *queue_fate(struct srv *s, int i, const struct child *kids, char *text,
+                              size_t len)
+{
+    const struct worker *w = &s->workers[i];
+    if (srv_stopping(s) || !w->owns_listener || w->shares_listener)
+        return "";
+    int others = 0;
+    for (int j = 0; j < s->nworkers; j++)
+        others += j != i && !kids[j].done;
+    unsigned long long queued = atomic_load(&s->stats[i].queued_at_close);
+    int migrate = srv_tcp_migrate_req();
+    if (queued == 0)
+        return "; no connection was queued on its listener";
+    snprintf(text, len, "; its listener closed with %llu queued connection%s, %s", queued,
+             queued == 1 ? "" : "s",
+             migrate < 0 ? "reset (this kernel has no net.ipv4.tcp_migrate_req)"
+             : migrate == 0 ? "reset (net.ipv4.tcp_migrate_req=0)"
+             : others ? "moved to the others (net.ipv4.tcp_migrate_req=1)"
+                      : "reset: no listener left to move them to");
+    return text;
+}
+
 /* Collect every child that has ended; say how each ended unless the server is
  * stopping and it ended cleanly. Returns how many are still running. */
 static int collect(struct srv *s)
 {
     struct child *kids = s->model_data;
     int running = 0;
+    char fate[160];
     for (int i = 0; kids && i < s->nworkers; i++) {
         int status;
         if (kids[i].pid <= 0 || kids[i].done)
@@ -116,8 +157,9 @@ static int collect(struct srv *s)
             fprintf(stderr, "acceptbench-server: worker %d (pid %d) was killed by signal %d (%s)\n",
                     i, (int)kids[i].pid, WTERMSIG(status), strsignal(WTERMSIG(status)));
         else if (!srv_stopping(s) || WEXITSTATUS(status) != 0)
-            fprintf(stderr, "acceptbench-server: worker %d (pid %d) exited with status %d\n",
-                    i, (int)kids[i].pid, WEXITSTATUS(status));
+            fprintf(stderr, "acceptbench-server: worker %d (pid %d) exited with status %d%s\n",
+                    i, (int)kids[i].pid, WEXITSTATUS(status),
+                    queue_fate(s, i, kids, fate, sizeof fate));
     }
     return running;
 }

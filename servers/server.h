@@ -112,7 +112,19 @@ struct worker {
     void *strategy_data;         /* per-worker state of the strategy */
     void *io_data;               /* per-worker state of the io backend */
     int log_fd;                  /* --log-dir: this worker's log file, else -1 */
+    /* Set once the strategy has opened its listeners. The owner is the first
+     * worker holding a listener: stop() and close() reach each socket once
+     * through it. A shared listener is one other workers accept on too. */
+    int owns_listener;
+    int shares_listener;
     pthread_t thread;
+};
+
+/* What every process of the server sees (MAP_SHARED, like the counters). */
+struct srv_shared {
+    /* The whole server is stopping, as opposed to one worker process leaving on
+     * its own (a rolling restart, somebody's kill). */
+    atomic_int stopping;
 };
 
 struct srv {
@@ -125,14 +137,16 @@ struct srv {
     pid_t main_pid;              /* the process that started the server */
     struct worker *workers;
     struct worker_stats *stats;  /* one per worker */
+    struct srv_shared *shared;
     int nworkers;
     int port;                    /* the bound port (resolves --listen :0) */
     int admin_port;              /* the admin listener's port, 0 without --admin */
     void *admin;                 /* the admin listener (admin.c) */
     void *strategy_data;
-    atomic_int stopping;
-    /* Connections still waiting in the listeners' accept queues when stop()
-     * shut the listeners down: the kernel resets them (srv_listener_queued). */
+    atomic_int stopping;         /* this process's workers are to finish */
+    /* Connections still waiting in the pool's accept queue when stop() shut its
+     * listener down: the kernel resets them (srv_listener_queued). Workers'
+     * own listeners count theirs in worker_stats.queued_at_close. */
     atomic_uint dropped_at_shutdown;
 };
 
@@ -178,9 +192,13 @@ void srv_accepted_options(int fd);
 int srv_take_listener(struct worker *w, int wait);
 /* How many established connections wait in a listener's accept queue (for a
  * listening socket, TCP_INFO's tcpi_unacked), or 0 when the kernel does not say.
- * stop() adds this to dropped_at_shutdown just before it shuts a listener down. */
+ * stop() records this just before it shuts a listener down. */
 unsigned srv_listener_queued(int fd);
-/* stop() and close() for those strategies: every distinct worker listener. */
+/* net.ipv4.tcp_migrate_req in this network namespace: 1 when a closing
+ * SO_REUSEPORT listener hands its queue to the rest of its group, 0 when the
+ * kernel resets it, -1 when the kernel has no such setting (before 5.14). */
+int srv_tcp_migrate_req(void);
+/* stop() and close() for those strategies: every listener, through its owner. */
 void srv_stop_listeners(struct srv *s);
 void srv_close_listeners(struct srv *s);
 /* A worker's thread body, for every model: run the io loop, then record the

@@ -71,8 +71,14 @@ int srv_init(struct srv *s, const struct srv_config *cfg, char *err, size_t errl
      * them to whichever process answers /stats. */
     s->stats = mmap(NULL, (size_t)s->nworkers * sizeof *s->stats, PROT_READ | PROT_WRITE,
                     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-    if (!s->workers || s->stats == MAP_FAILED) {
+    s->shared = mmap(NULL, sizeof *s->shared, PROT_READ | PROT_WRITE,
+                     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+    if (!s->workers || s->stats == MAP_FAILED || s->shared == MAP_FAILED) {
         snprintf(err, errlen, "allocating %d workers: %s", s->nworkers, strerror(errno));
+        if (s->stats != MAP_FAILED)
+            munmap(s->stats, (size_t)s->nworkers * sizeof *s->stats);
+        if (s->shared != MAP_FAILED)
+            munmap(s->shared, sizeof *s->shared);
         free(s->workers);
         return -1;
     }
@@ -120,6 +126,14 @@ int srv_start(struct srv *s, char *err, size_t errlen)
 {
     if (open_logs(s, err, errlen) < 0 || s->strategy->open(s, err, errlen) < 0)
         return -1;
+    for (int i = 0; i < s->nworkers; i++) {
+        struct worker *w = &s->workers[i];
+        for (int j = 0; w->listen_fd >= 0 && j < s->nworkers; j++)
+            if (j != i && s->workers[j].listen_fd == w->listen_fd)
+                w->shares_listener = 1;
+        w->owns_listener = w->listen_fd >= 0 &&
+                           (i == 0 || s->workers[i - 1].listen_fd != w->listen_fd);
+    }
     if (s->model->start(s, err, errlen) < 0)
         return -1;
     if (s->strategy->start && s->strategy->start(s, err, errlen) < 0)
@@ -131,6 +145,7 @@ int srv_start(struct srv *s, char *err, size_t errlen)
 
 void srv_stop(struct srv *s)
 {
+    atomic_store(&s->shared->stopping, 1);
     atomic_store(&s->stopping, 1);
     admin_stop(s);
     s->strategy->stop(s);
@@ -179,13 +194,12 @@ void srv_pin_worker(struct worker *w)
 
 void srv_listeners_fork_child(struct srv *s, struct worker *own)
 {
-    int keep = own->listen_fd;
     for (int i = 0; i < s->nworkers; i++) {
-        int fd = s->workers[i].listen_fd;
-        if (fd >= 0 && fd != keep && (i == 0 || fd != s->workers[i - 1].listen_fd))
-            close(fd);
-        if (&s->workers[i] != own)
-            s->workers[i].listen_fd = s->workers[i].wait_fd = -1;
+        struct worker *w = &s->workers[i];
+        if (w->owns_listener && w->listen_fd != own->listen_fd)
+            close(w->listen_fd);
+        if (w != own)
+            w->listen_fd = w->wait_fd = -1;
     }
 }
 
@@ -209,6 +223,7 @@ void srv_destroy(struct srv *s)
         if (s->workers[i].log_fd >= 0)
             close(s->workers[i].log_fd);
     munmap(s->stats, (size_t)s->cfg.workers * sizeof *s->stats);
+    munmap(s->shared, sizeof *s->shared);
     free(s->workers);
 }
 
@@ -288,33 +303,42 @@ unsigned srv_listener_queued(int fd)
     return ti.tcpi_unacked;
 }
 
+int srv_tcp_migrate_req(void)
+{
+    FILE *f = fopen("/proc/sys/net/ipv4/tcp_migrate_req", "re");
+    int v = -1;
+    if (f) {
+        if (fscanf(f, "%d", &v) != 1)
+            v = -1;
+        fclose(f);
+    }
+    return v;
+}
+
 void srv_stop_listeners(struct srv *s)
 {
     /* Count every queue before shutting any listener down: with
      * net.ipv4.tcp_migrate_req a reuseport listener's queue moves to another
      * of its group when it closes, and would be counted twice. */
     for (int i = 0; i < s->nworkers; i++)
-        if (s->workers[i].listen_fd >= 0 &&
-            (i == 0 || s->workers[i].listen_fd != s->workers[i - 1].listen_fd))
-            atomic_fetch_add(&s->dropped_at_shutdown,
-                             srv_listener_queued(s->workers[i].listen_fd));
+        if (s->workers[i].owns_listener && s->workers[i].listen_fd >= 0)
+            atomic_store(&s->stats[i].queued_at_close,
+                         srv_listener_queued(s->workers[i].listen_fd));
     /* shutdown() rather than close(): it wakes threads blocked in accept() on
      * the socket (close() from another thread does not), and makes the
      * listener readable for pollers, which then see accept() fail. It also
-     * resets every connection still in the accept queue. */
+     * resets every connection still in the accept queue, or hands it to the
+     * rest of a reuseport group (tcp_migrate_req). */
     for (int i = 0; i < s->nworkers; i++)
-        if (s->workers[i].listen_fd >= 0 &&
-            (i == 0 || s->workers[i].listen_fd != s->workers[i - 1].listen_fd))
+        if (s->workers[i].owns_listener && s->workers[i].listen_fd >= 0)
             shutdown(s->workers[i].listen_fd, SHUT_RD);
 }
 
 void srv_close_listeners(struct srv *s)
 {
-    for (int i = 0; i < s->nworkers; i++) {
-        int fd = s->workers[i].listen_fd;
-        if (fd >= 0 && (i == 0 || fd != s->workers[i - 1].listen_fd))
-            close(fd);
-    }
+    for (int i = 0; i < s->nworkers; i++)
+        if (s->workers[i].owns_listener && s->workers[i].listen_fd >= 0)
+            close(s->workers[i].listen_fd);
     for (int i = 0; i < s->nworkers; i++)
         s->workers[i].listen_fd = -1;
 }
@@ -362,6 +386,8 @@ static void snapshot(struct srv *s, struct stats_row *rows, struct stats_process
     if (s->strategy->process_stats)
         s->strategy->process_stats(s, p);
     p->dropped_at_shutdown = atomic_load(&s->dropped_at_shutdown);
+    for (int i = 0; i < s->nworkers; i++)
+        p->dropped_at_shutdown += atomic_load(&s->stats[i].queued_at_close);
 }
 
 void srv_stats_csv(struct srv *s, struct csv_buf *b)

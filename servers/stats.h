@@ -24,6 +24,9 @@ struct worker_stats {
     /* The worker's own CPU figures, stored as it exits, once /proc forgets it. */
     atomic_uint_fast64_t exit_user_us;
     atomic_uint_fast64_t exit_sys_us;
+    /* Connections in the accept queue of the listener this worker owns when it
+     * was shut down; written once, by whichever process shut it down. */
+    atomic_uint_fast64_t queued_at_close;
 };
 
 /* Single-writer add: a plain load and store, no locked instruction on the hot path. */

@@ -6,9 +6,12 @@
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +19,7 @@
 #include <sys/ioctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -664,6 +668,236 @@ START_TEST(test_dropped_at_shutdown)
 }
 END_TEST
 
+/* ---- 8. one worker process leaves: its queue is reset, or migrated ---- */
+
+#define LEAVE_QUEUED 6      /* at least this many wait on the leaving worker */
+#define LEAVE_MAX_CONNS 64
+#define MIGRATE_REQ "/proc/sys/net/ipv4/tcp_migrate_req"
+
+/* A network namespace of this test's own (Check runs each test in a forked
+ * process, so it ends with the test), with loopback up and
+ * net.ipv4.tcp_migrate_req set, without touching the machine's setting. */
+static void enter_netns(int migrate)
+{
+    ck_assert_msg(unshare(CLONE_NEWNET) == 0, "unshare(CLONE_NEWNET): %s", strerror(errno));
+    int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    struct ifreq ifr = {0};
+    ck_assert_int_ge(fd, 0);
+    snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "lo");
+    ck_assert_int_eq(ioctl(fd, SIOCGIFFLAGS, &ifr), 0);
+    ifr.ifr_flags |= IFF_UP;
+    ck_assert_int_eq(ioctl(fd, SIOCSIFFLAGS, &ifr), 0);
+    close(fd);
+    FILE *f = fopen(MIGRATE_REQ, "w");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_int_gt(fprintf(f, "%d\n", migrate), 0);
+    ck_assert_int_eq(fclose(f), 0);
+}
+
+/* Every thread of pid is in the stopped state (a SIGSTOP reaches each thread on
+ * its own way out of the kernel, so the process's own state is not enough). */
+static int all_threads_stopped(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+    DIR *d = opendir(path);
+    int all = d != NULL;
+    for (struct dirent *e; d && all && (e = readdir(d));) {
+        char stat[600], buf[512];
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(stat, sizeof stat, "%s/%s/stat", path, e->d_name);
+        FILE *f = fopen(stat, "r");
+        size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+        if (f)
+            fclose(f);
+        buf[n] = '\0';
+        const char *p = strrchr(buf, ')');
+        all = p && p[1] == ' ' && p[2] == 'T';
+    }
+    if (d)
+        closedir(d);
+    return all;
+}
+
+/* A client connection read without blocking until EOF or an error. */
+struct peer {
+    int fd, done, err;
+    size_t len;
+    char buf[1024];
+};
+
+static int peer_poll(struct peer *p)
+{
+    while (!p->done) {
+        ssize_t n = recv(p->fd, p->buf + p->len, sizeof p->buf - 1 - p->len, MSG_DONTWAIT);
+        if (n > 0) {
+            p->len += (size_t)n;
+            p->buf[p->len] = '\0';
+        } else {
+            if (n == 0 || errno != EAGAIN) {
+                p->done = 1;
+                p->err = n == 0 ? 0 : errno;
+            }
+            break;
+        }
+    }
+    return p->done;
+}
+
+static int peers_done(struct peer *peers, int n)
+{
+    int done = 0;
+    for (int k = 0; k < n; k++)
+        done += peer_poll(&peers[k]);
+    return done;
+}
+
+/* Process-model reuseport with 2 workers, each iteration in its own network
+ * namespace: _i bit 0 is net.ipv4.tcp_migrate_req, bit 1 chooses SIGKILL over
+ * SIGTERM, bit 2 epoll over blocking io. Worker 1's process is stopped while
+ * requests arrive, so those hashed to its listener wait there (counted per
+ * process through sock_diag) and worker 0 answers the rest. Then worker 1 leaves
+ * alone, and every queued connection must come out one way: migrate 0, reset;
+ * migrate 1, answered by worker 0; with SIGTERM, also answered by worker 1 if it
+ * took it before shutting its listener down. The server's own count of what
+ * was queued at that moment must match what the clients saw, the survivors keep
+ * serving, and the server still exits 0. --accept-batch 1 and 200 ms of work per
+ * request keep a resumed worker from emptying its queue before its listener
+ * closes, so that the count is not 0. */
+START_TEST(test_worker_leaves)
+{
+    int migrate = _i & 1, by_kill = (_i >> 1) & 1;
+    const char *io = (_i >> 2) & 1 ? "epoll" : "blocking";
+    static struct peer peers[LEAVE_MAX_CONNS];
+    static char reply[65536], errtext[8192];
+    char req[128], want[256];
+    struct test_server ts;
+    enter_netns(migrate);
+    const char *args[] = {"--model", "process", "--strategy", "reuseport", "--io", io,
+                          "--workers", "2", "--work-us", "200000", "--accept-batch", "1",
+                          "--grace", "6000", NULL};
+    ts_start(&ts, args);
+    /* A worker process publishes its pid once its thread runs, which may be
+     * just after the ready file. */
+    WAIT_UNTIL((fetch_stats(ts.port, reply, sizeof reply), tn_stats_get(reply, "pid", 1) > 0),
+               5000, "worker 1 has no pid in /stats");
+    pid_t leaver = (pid_t)tn_stats_get(reply, "pid", 1);
+    ck_assert_int_eq(kill(leaver, SIGSTOP), 0);
+    WAIT_UNTIL(all_threads_stopped(leaver), 5000, "worker 1 (pid %d) did not stop", (int)leaver);
+
+    int n = 0;
+    while (tn_listen_queued_by(ts.port, leaver) < LEAVE_QUEUED) {
+        ck_assert_msg(n < LEAVE_MAX_CONNS, "%d connections, %d queued on worker 1", n,
+                      tn_listen_queued_by(ts.port, leaver));
+        memset(&peers[n], 0, sizeof peers[n]);
+        peers[n].fd = tn_connect(ts.port);
+        snprintf(want, sizeof want, "c%d", n);
+        hello_request(req, sizeof req, want, 1);
+        tn_send_all(peers[n].fd, req, strlen(req));
+        n++;
+    }
+    /* Settled: worker 0 has answered everything not queued on worker 1. */
+    WAIT_UNTIL(peers_done(peers, n) + tn_listen_queued_by(ts.port, leaver) == n, 30000,
+               "%d of %d answered, %d queued", peers_done(peers, n), n,
+               tn_listen_queued_by(ts.port, leaver));
+    int queued = tn_listen_queued_by(ts.port, leaver);
+    for (int k = 0; k < n; k++)
+        if (peers[k].done) {
+            ck_assert_int_eq(peers[k].err, 0);
+            ck_assert_int_eq(tn_worker(peers[k].buf), 0);
+        }
+    int answered_before = n - queued;
+
+    if (by_kill) {
+        ck_assert_int_eq(kill(leaver, SIGKILL), 0);
+    } else {
+        ck_assert_int_eq(kill(leaver, SIGTERM), 0);
+        ck_assert_int_eq(kill(leaver, SIGCONT), 0);
+    }
+    WAIT_UNTIL(peers_done(peers, n) == n, 30000, "%d of %d done", peers_done(peers, n), n);
+    int by_worker[2] = {0, 0}, resets = 0;
+    for (int k = 0; k < n; k++) {
+        if (peers[k].len == 0) {
+            ck_assert_msg(peers[k].err == ECONNRESET, "connection %d: no reply, %s", k,
+                          strerror(peers[k].err));
+            resets++;
+            continue;
+        }
+        ck_assert_int_eq(peers[k].err, 0);
+        snprintf(want, sizeof want, "c%d", k);
+        assert_hello(peers[k].buf, want, 1, 2);
+        by_worker[tn_worker(peers[k].buf)]++;
+    }
+    by_worker[0] -= answered_before;
+
+    long reported = 0;
+    if (by_kill) {
+        snprintf(want, sizeof want, "worker 1 (pid %d) was killed by signal 9 (Killed)\n",
+                 (int)leaver);
+        ck_assert_msg(ts_wait_stderr(&ts, want, 5000), "no line: %s", want);
+        ck_assert_int_eq(by_worker[1], 0);
+        reported = queued;  /* the kernel's doing alone: what was queued */
+    } else {
+        snprintf(want, sizeof want, "worker 1 (pid %d) exited with status 0; its listener closed with ",
+                 (int)leaver);
+        ck_assert_msg(ts_wait_stderr(&ts, want, 5000), "no line: %s", want);
+        int fd = open(ts.stderr_file, O_RDONLY);
+        ssize_t got = read(fd, errtext, sizeof errtext - 1);
+        close(fd);
+        errtext[got > 0 ? got : 0] = '\0';
+        const char *line = strstr(errtext, want);
+        reported = atol(line + strlen(want));
+        char fate[160];
+        snprintf(fate, sizeof fate, "%ld queued connection%s, %s\n", reported,
+                 reported == 1 ? "" : "s",
+                 migrate ? "moved to the others (net.ipv4.tcp_migrate_req=1)"
+                         : "reset (net.ipv4.tcp_migrate_req=0)");
+        ck_assert_msg(strncmp(line + strlen(want), fate, strlen(fate)) == 0, "stderr: %s", line);
+        ck_assert_int_ge(reported, 1);
+        /* Whatever worker 1 took before its listener closed, it answered. */
+        ck_assert_int_eq(by_worker[1] + reported, queued);
+    }
+    fprintf(stderr, "worker_leaves: %s, %s, tcp_migrate_req=%d: %d queued on worker 1; "
+            "%ld in its queue as it closed; answered by worker 1 %d, moved to worker 0 %d, "
+            "reset %d\n", io, by_kill ? "SIGKILL" : "SIGTERM", migrate, queued, reported,
+            by_worker[1], by_worker[0], resets);
+    ck_assert_int_eq(resets, migrate ? 0 : reported);
+    ck_assert_int_eq(by_worker[0], migrate ? reported : 0);
+    for (int k = 0; k < n; k++)
+        close(peers[k].fd);
+
+    tn_request(ts.port, "GET /hello?name=after HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+               reply, sizeof reply);
+    assert_hello(reply, "after", 1, 2);
+    ck_assert_int_eq(tn_worker(reply), 0);
+    ck_assert_int_eq(ts_stop(&ts), 0);
+}
+END_TEST
+
+/* The namespace test needs CAP_SYS_ADMIN (root) and a kernel with
+ * tcp_migrate_req (5.14): say why and exit 77 (a CTest skip) when either lacks. */
+static int worker_leaves_skip(void)
+{
+    const char *only = getenv("CK_RUN_CASE");
+    if (!only || strcmp(only, "worker_leaves") != 0)
+        return 0;
+    if (access(MIGRATE_REQ, F_OK) != 0) {
+        fprintf(stderr, "SKIP: this kernel has no net.ipv4.tcp_migrate_req (Linux 5.14+)\n");
+        return 1;
+    }
+    pid_t pid = fork();
+    if (pid == 0)
+        _exit(unshare(CLONE_NEWNET) == 0 ? 0 : 1);
+    int status = 0;
+    if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+        WEXITSTATUS(status) != 0) {
+        fprintf(stderr, "SKIP: cannot create a network namespace (run as root)\n");
+        return 1;
+    }
+    return 0;
+}
+
 static Suite *faults_suite(void)
 {
     Suite *s = suite_create("server_faults");
@@ -688,12 +922,18 @@ static Suite *faults_suite(void)
         tcase_add_loop_test(tc, cases[k].test, 0, NCOMBOS);
         suite_add_tcase(s, tc);
     }
+    TCase *tc = tcase_create("worker_leaves");
+    tcase_set_timeout(tc, 60);
+    tcase_add_loop_test(tc, test_worker_leaves, 0, 8);
+    suite_add_tcase(s, tc);
     return s;
 }
 
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
+    if (worker_leaves_skip())
+        return 77;
     SRunner *sr = srunner_create(faults_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);

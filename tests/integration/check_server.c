@@ -284,37 +284,46 @@ START_TEST(test_uring_refused)
 END_TEST
 #endif
 
-/* A worker process killed with SIGKILL is reported with its signal, the others
- * keep serving, and stopping the server leaves no process behind. */
-START_TEST(test_child_killed)
+/* A worker process that leaves alone, killed (SIGKILL) or asked to stop
+ * (SIGTERM, a rolling restart), is reported with its signal or exit status, the
+ * others keep serving, and stopping the server leaves no process behind. A shared
+ * listener must stay open for the others: shutdown() acts on the socket, not on
+ * the leaving process's descriptor; worker 0 leaves because, sharing one, it is
+ * the worker through which the listener is shut down at a full stop. Loop index:
+ * strategy, then the signal, then the io backend. */
+START_TEST(test_child_leaves)
 {
     static const char *const strategies[] = {"pool", "shared", "reuseport"};
+    int by_kill = (_i / 3) % 2 == 0;
     struct test_server ts;
     static char reply[65536];
-    const char *args[] = {"--strategy", strategies[_i], "--io", "epoll", "--model", "process",
-                          "--workers", "3", NULL};
+    const char *args[] = {"--strategy", strategies[_i % 3], "--io", _i < 6 ? "epoll" : "blocking",
+                          "--model", "process", "--workers", "3", NULL};
     ts_start(&ts, args);
     /* The ready file comes once the listeners are up; each worker process
      * publishes its pid when its thread starts, a moment later. */
     pid_t victim = 0, other = 0;
     for (int waited = 0; waited < 5000 && (victim <= 0 || other <= 0); waited += 10) {
         fetch_stats(ts.port, reply, sizeof reply);
-        victim = (pid_t)tn_stats_get(reply, "pid", 1);
+        victim = (pid_t)tn_stats_get(reply, "pid", 0);
         other = (pid_t)tn_stats_get(reply, "pid", 2);
         if (victim <= 0 || other <= 0)
             nanosleep(&(struct timespec){.tv_nsec = 10 * 1000000L}, NULL);
     }
     ck_assert_int_gt(victim, 0);
     ck_assert_int_ne(victim, ts.pid);
-    ck_assert_int_eq(kill(victim, SIGKILL), 0);
+    ck_assert_int_eq(kill(victim, by_kill ? SIGKILL : SIGTERM), 0);
     char want[128];
-    snprintf(want, sizeof want, "worker 1 (pid %d) was killed by signal 9 (Killed)\n", (int)victim);
-    ck_assert_msg(ts_wait_stderr(&ts, want, 5000), "no report of the killed worker");
+    snprintf(want, sizeof want,
+             by_kill ? "worker 0 (pid %d) was killed by signal 9 (Killed)\n"
+                     : "worker 0 (pid %d) exited with status 0",
+             (int)victim);
+    ck_assert_msg(ts_wait_stderr(&ts, want, 5000), "no report of the worker that left");
     for (int c = 0; c < 12; c++) {
         tn_request(ts.port, "GET /hello?name=z HTTP/1.1\r\nConnection: close\r\n\r\n", reply,
                    sizeof reply);
         ck_assert_int_eq(tn_status(reply), 200);
-        ck_assert_int_ne(tn_worker(reply), 1);
+        ck_assert_int_ne(tn_worker(reply), 0);
     }
     ck_assert_int_eq(ts_stop(&ts), 0);
     ck_assert_int_eq(kill(other, 0), -1);  /* no orphan: the surviving worker is gone too */
@@ -413,7 +422,7 @@ static Suite *server_suite(void)
 #if defined(ACCEPTBENCH_HAVE_URING) && defined(__NR_io_uring_setup)
     tcase_add_loop_test(tc, test_uring_refused, 0, 2);
 #endif
-    tcase_add_loop_test(tc, test_child_killed, 0, 3);
+    tcase_add_loop_test(tc, test_child_leaves, 0, 12);
     tcase_add_loop_test(tc, test_cpu_steering, 0, 4);
     tcase_add_test(tc, test_herd);
     suite_add_tcase(s, tc);

@@ -8,7 +8,6 @@
 #include <linux/sock_diag.h>
 #include <linux/tcp.h>
 #include <dirent.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -420,6 +419,32 @@ static int listener_inodes(int port, unsigned long *inodes, int max)
     return n;
 }
 
+/* Does the process whose /proc directory is `dir` hold a socket whose inode is
+ * one of inodes[0..n)? */
+static int holds_any(const char *dir, const unsigned long *inodes, int n)
+{
+    char path[320], target[64];
+    snprintf(path, sizeof path, "%s/fd", dir);
+    DIR *fds = opendir(path);
+    struct dirent *fe;
+    int holds = 0;
+    while (fds && !holds && (fe = readdir(fds))) {
+        char link[600];
+        snprintf(link, sizeof link, "%s/%s", path, fe->d_name);
+        ssize_t len = readlink(link, target, sizeof target - 1);
+        if (len <= 0)
+            continue;
+        target[len] = '\0';
+        unsigned long inode;
+        if (sscanf(target, "socket:[%lu]", &inode) == 1)
+            for (int i = 0; i < n; i++)
+                holds |= inode == inodes[i];
+    }
+    if (fds)
+        closedir(fds);
+    return holds;
+}
+
 int tn_count_listener_pids(int port)
 {
     unsigned long inodes[256];
@@ -427,32 +452,37 @@ int tn_count_listener_pids(int port)
     DIR *proc = opendir("/proc");
     struct dirent *pe;
     while (proc && (pe = readdir(proc))) {
-        char path[300], target[64];
+        char dir[300];
         if (pe->d_name[0] < '0' || pe->d_name[0] > '9')
             continue;
-        snprintf(path, sizeof path, "/proc/%s/fd", pe->d_name);
-        DIR *fds = opendir(path);
-        struct dirent *fe;
-        int holds = 0;
-        while (fds && !holds && (fe = readdir(fds))) {
-            char link[600];
-            snprintf(link, sizeof link, "%s/%s", path, fe->d_name);
-            ssize_t len = readlink(link, target, sizeof target - 1);
-            if (len <= 0)
-                continue;
-            target[len] = '\0';
-            unsigned long inode;
-            if (sscanf(target, "socket:[%lu]", &inode) == 1)
-                for (int i = 0; i < ninodes; i++)
-                    holds |= inode == inodes[i];
-        }
-        if (fds)
-            closedir(fds);
-        npids += holds;
+        snprintf(dir, sizeof dir, "/proc/%s", pe->d_name);
+        npids += holds_any(dir, inodes, ninodes);
     }
     if (proc)
         closedir(proc);
     return npids;
+}
+
+struct queued_by {
+    char dir[64];   /* /proc/<pid> */
+    int sum;
+};
+
+static void add_rqueue_if_held(void *arg, const struct inet_diag_msg *m,
+                               const struct tcp_info *ti)
+{
+    struct queued_by *q = arg;
+    unsigned long inode = m->idiag_inode;
+    (void)ti;
+    if (holds_any(q->dir, &inode, 1))
+        q->sum += (int)m->idiag_rqueue;
+}
+
+int tn_listen_queued_by(int port, pid_t pid)
+{
+    struct queued_by q = {.sum = 0};
+    snprintf(q.dir, sizeof q.dir, "/proc/%d", (int)pid);
+    return diag_dump(TCPF_LISTEN, port, 0, add_rqueue_if_held, &q) < 0 ? -1 : q.sum;
 }
 
 int ts_wait_stderr(struct test_server *ts, const char *text, int timeout_ms)

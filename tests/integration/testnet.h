@@ -54,6 +54,8 @@ int ts_wait_stderr(struct test_server *ts, const char *text, int timeout_ms);
 /* From sock_diag (IPv4): connections waiting in the accept queues of the
  * listeners on this port, summed, or -1. */
 int tn_listen_queued(int port);
+/* The same, for the listeners process pid holds a descriptor of. */
+int tn_listen_queued_by(int port, pid_t pid);
 /* The server's end of the client connection fd to this port: tx = bytes it has
  * not had acknowledged, rx = bytes it has not read yet. Returns 0, or -1 when
  * there is no such socket. */
