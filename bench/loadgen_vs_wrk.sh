@@ -7,10 +7,12 @@
 # connections per second (ours / theirs): >= 1.0 means we are at least as fast.
 set -euo pipefail
 
+PROG=loadgen_vs_wrk.sh
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source-path=SCRIPTDIR source=../tests/testlib.sh
+. "$here/../tests/testlib.sh"
 build=${BUILD_DIR:-$here/../build}
-server_bin=$build/servers/acceptbench-server
-load_bin=$build/clients/acceptbench-load
+build_programs "$build"
 rounds=5
 duration=5
 connections=32
@@ -42,29 +44,13 @@ USAGE
 }
 
 die() {
-    echo "loadgen_vs_wrk.sh: $*" >&2
+    echo "$PROG: $*" >&2
     exit 2
 }
 
-while [[ $# -gt 0 ]]; do
-    [[ $1 == -h || $1 == --help ]] && { usage; exit 0; }
-    [[ $# -ge 2 ]] || die "$1 needs a value (see --help)"
-    case $1 in
-    --rounds) rounds=$2 ;;
-    --duration) duration=$2 ;;
-    --connections) connections=$2 ;;
-    --threads) threads=$2 ;;
-    --workers) workers=$2 ;;
-    --strategy) strategy=$2 ;;
-    --io) io=$2 ;;
-    --server-cpu) server_cpu=$2 ;;
-    --client-cpu) client_cpu=$2 ;;
-    --server) server_bin=$2 ;;
-    --load) load_bin=$2 ;;
-    *) die "unknown option $1 (see --help)" ;;
-    esac
-    shift 2
-done
+parse_options "--rounds rounds --duration duration --connections connections --threads threads
+    --workers workers --strategy strategy --io io --server-cpu server_cpu
+    --client-cpu client_cpu --server server_bin --load load_bin" "$@"
 for n in rounds duration connections threads workers; do
     [[ ${!n} =~ ^[1-9][0-9]*$ ]] || die "--$n must be a positive integer"
 done
@@ -86,16 +72,11 @@ cleanup() {
 trap cleanup EXIT
 
 limit=$((duration + 30))
-timeout $((rounds * duration * 3 + 120)) taskset -c "$server_cpu" "$server_bin" \
+server_start server_pid "$work/ready" "$work/server.err" \
+    timeout $((rounds * duration * 3 + 120)) taskset -c "$server_cpu" "$server_bin" \
     --strategy "$strategy" --io "$io" --workers "$workers" --listen 127.0.0.1:0 \
-    --ready-file "$work/ready" 2>"$work/server.err" &
-server_pid=$!
-for _ in $(seq 100); do
-    [[ -s $work/ready ]] && break
-    sleep 0.1
-done
-[[ -s $work/ready ]] || die "server did not start: $(cat "$work/server.err")"
-port=$(sed -n 's/^port=//p' "$work/ready")
+    --ready-file "$work/ready" || die "$server_error"
+port=$(ready_value "$work/ready" port)
 url=http://127.0.0.1:$port/hello
 
 # Each run_* prints "rate errors count cpu_s": connections (requests) per second as the

@@ -14,6 +14,8 @@ set -euo pipefail
 PROG=reproduce_echo.sh
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
+# shellcheck source-path=SCRIPTDIR source=../tests/testlib.sh
+. "$root/tests/testlib.sh"
 
 bin=${BUILD_DIR:-$root/build}
 workers=$(nproc)
@@ -52,31 +54,13 @@ USAGE
 die() { echo "$PROG: $*" >&2; exit 1; }
 usage_error() { echo "$PROG: $*" >&2; exit 2; }
 
-while [[ $# -gt 0 ]]; do
-  case $1 in
-    -h|--help) usage; exit 0 ;;
-  esac
-  [[ $# -ge 2 ]] || usage_error "$1 needs a value (see --help)"
-  case $1 in
-    --model) model=$2 ;;
-    --workers) workers=$2 ;;
-    --count) count=$2 ;;
-    --connections) connections=$2 ;;
-    --threads) threads=$2 ;;
-    --payload) payload=$2 ;;
-    --requests-per-conn) requests=$2 ;;
-    --out) out=$2 ;;
-    --bin) bin=$2 ;;
-    *) usage_error "unknown option $1 (see --help)" ;;
-  esac
-  shift 2
-done
+parse_options "--model model --workers workers --count count --connections connections
+  --threads threads --payload payload --requests-per-conn requests --out out --bin bin" "$@"
 
 for v in workers count connections threads requests; do
   [[ ${!v} =~ ^[1-9][0-9]*$ ]] || usage_error "--${v//_/-}: a positive integer, not '${!v}'"
 done
-server_bin=$bin/servers/acceptbench-server
-load_bin=$bin/clients/acceptbench-load
+build_programs "$bin"
 for b in "$server_bin" "$load_bin"; do
   [[ -x $b ]] || die "$b is missing: build first (cmake -S . -B build && cmake --build build) or give --bin"
 done
@@ -117,19 +101,12 @@ trap cleanup EXIT
 trap 'echo "$PROG: interrupted; what was measured is in $out" >&2; exit 130' INT TERM
 
 ready=$out/logs/ready
-rm -f "$ready"
-timeout --kill-after=5 600 "$server_bin" --protocol echo --strategy reuseport --io blocking \
-  "${model_args[@]}" --workers "$workers" --listen 127.0.0.1:0 --admin 127.0.0.1:0 \
-  --ready-file "$ready" >"$out/logs/server.log" 2>&1 &
-server_job=$!
-for ((i = 0; i < 100; i++)); do
-  [[ -s $ready ]] && break
-  kill -0 "$server_job" 2>/dev/null || die "server exited: $(tail -n 3 "$out/logs/server.log")"
-  sleep 0.1
-done
-[[ -s $ready ]] || die "server wrote no ready file within 10 s"
-port=$(sed -n 's/^port=//p' "$ready")
-admin=$(sed -n 's/^admin_port=//p' "$ready")
+log=$out/logs/server.log
+server_start --stdout "$log" server_job "$ready" "$log" timeout --kill-after=5 600 "$server_bin" \
+  --protocol echo --strategy reuseport --io blocking "${model_args[@]}" --workers "$workers" \
+  --listen 127.0.0.1:0 --admin 127.0.0.1:0 --ready-file "$ready" || die "$server_error"
+port=$(ready_value "$ready" port)
+admin=$(ready_value "$ready" admin_port)
 [[ -n $port && -n $admin ]] || die "ready file lacks port= or admin_port="
 
 # One listener per worker on the port; with processes, each owned by its own PID.

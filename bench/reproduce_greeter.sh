@@ -22,6 +22,8 @@ set -euo pipefail
 PROG=reproduce_greeter.sh
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
+# shellcheck source-path=SCRIPTDIR source=../tests/testlib.sh
+. "$root/tests/testlib.sh"
 
 # The published figures (issue 8 lists them; described here in our words):
 # - The original write-up: a C++ greeter with 4 threads, blocking accept(), backlog 5;
@@ -79,23 +81,8 @@ USAGE
 die() { echo "$PROG: $*" >&2; exit 1; }
 usage_error() { echo "$PROG: $*" >&2; exit 2; }
 
-while [[ $# -gt 0 ]]; do
-  case $1 in
-    -h|--help) usage; exit 0 ;;
-  esac
-  [[ $# -ge 2 ]] || usage_error "$1 needs a value (see --help)"
-  case $1 in
-    --connections) connections=$2 ;;
-    --client) client=$2 ;;
-    --loops) loops=$2 ;;
-    --strategies) strategies=$2 ;;
-    --name) name=$2 ;;
-    --out) out=$2 ;;
-    --bin) bin=$2 ;;
-    *) usage_error "unknown option $1 (see --help)" ;;
-  esac
-  shift 2
-done
+parse_options "--connections connections --client client --loops loops
+  --strategies strategies --name name --out out --bin bin" "$@"
 
 [[ $connections =~ ^[1-9][0-9]*$ ]] || usage_error "--connections: a positive integer, not '$connections'"
 [[ $loops =~ ^[1-9][0-9]*$ && $loops -le 64 ]] || usage_error "--loops: 1..64, not '$loops'"
@@ -114,8 +101,7 @@ done
 [[ -n $name && ${#name} -le 256 && $name != *[[:cntrl:]]* ]] ||
   usage_error "--name: 1..256 bytes without control characters"
 
-server_bin=$bin/servers/acceptbench-server
-load_bin=$bin/clients/acceptbench-load
+build_programs "$bin"
 greet_bin=$bin/bench/greet_once
 for b in "$server_bin" "$load_bin" "$greet_bin"; do
   [[ -x $b ]] || die "$b is missing: build first (cmake -S . -B build && cmake --build build) or give --bin"
@@ -148,23 +134,14 @@ trap 'echo "$PROG: interrupted; what was measured is in $out" >&2; exit 130' INT
 
 # start_server STRATEGY LOGDIR TAG: sets port, admin.
 start_server() {
-  local ready=$out/logs/ready
-  rm -f "$ready"
+  local ready=$out/logs/ready log=$out/logs/server-$3.log
   mkdir -p "$2"
-  timeout --kill-after=5 "$limit" "$server_bin" --protocol greeter --strategy "$1" \
-    --io blocking --workers "$workers" --backlog "$backlog" --listen 127.0.0.1:0 \
-    --admin 127.0.0.1:0 --log-dir "$2" --ready-file "$ready" \
-    >"$out/logs/server-$3.log" 2>&1 &
-  server_job=$!
-  local i
-  for ((i = 0; i < 100; i++)); do
-    [[ -s $ready ]] && break
-    kill -0 "$server_job" 2>/dev/null || die "server exited: $(tail -n 3 "$out/logs/server-$3.log")"
-    sleep 0.1
-  done
-  [[ -s $ready ]] || die "server wrote no ready file within 10 s"
-  port=$(sed -n 's/^port=//p' "$ready")
-  admin=$(sed -n 's/^admin_port=//p' "$ready")
+  server_start --stdout "$log" server_job "$ready" "$log" timeout --kill-after=5 "$limit" \
+    "$server_bin" --protocol greeter --strategy "$1" --io blocking --workers "$workers" \
+    --backlog "$backlog" --listen 127.0.0.1:0 --admin 127.0.0.1:0 --log-dir "$2" \
+    --ready-file "$ready" || die "$server_error"
+  port=$(ready_value "$ready" port)
+  admin=$(ready_value "$ready" admin_port)
   [[ -n $port && -n $admin ]] || die "ready file lacks port= or admin_port="
 }
 

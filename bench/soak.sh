@@ -6,6 +6,8 @@ set -euo pipefail
 
 PROG=soak.sh
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source-path=SCRIPTDIR source=../tests/testlib.sh
+. "$ROOT/tests/testlib.sh"
 
 usage() {
   cat <<USAGE
@@ -69,8 +71,7 @@ while [[ $# -gt 0 ]]; do
 done
 [[ $workers -ge 1 && $connections -ge 1 ]] || usage_error "--workers and --connections must be at least 1"
 [[ $warmup -lt $duration ]] || usage_error "--warmup ($warmup s) must be shorter than --duration ($duration s)"
-server_bin=$bin/servers/acceptbench-server
-load_bin=$bin/clients/acceptbench-load
+build_programs "$bin"
 [[ -x $server_bin && -x $load_bin ]] ||
   usage_error "no built acceptbench in '$bin' (build it first, or give --bin BUILD_DIR)"
 
@@ -112,14 +113,6 @@ pinned() {
 rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
 fd_count() { find "/proc/$1/fd" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l; }
 
-# col FILE NAME: column NAME of FILE's last row.
-col() {
-  awk -F, -v name="$2" '
-    NR == 1 { for (i = 1; i <= NF; i++) if ($i == name) c = i
-              if (!c) { print "no column " name > "/dev/stderr"; exit 1 }; next }
-    { v = $c } END { print v }' "$1"
-}
-
 # errors_total FILE: the last row's errors_* columns added up.
 errors_total() {
   awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i ~ /^errors_/) e[i] = 1; next }
@@ -130,19 +123,12 @@ errors_total() {
 soak() {
   local s=$1 i=$2 tag="$1-$2" dir="$out/$1-$2" failed=0
   mkdir -p "$dir"
-  rm -f "$dir/summary.csv" "$work/ready"
-  (pinned "$server_cpu" "$server_bin" --strategy "$s" --io "$i" --workers "$workers" \
-     --listen 127.0.0.1:0 --ready-file "$work/ready") >"$dir/server.log" 2>&1 &
-  server_pid=$!
-  local n
-  for ((n = 0; n < 100; n++)); do
-    [[ -s $work/ready ]] && break
-    kill -0 "$server_pid" 2>/dev/null || die "$tag: server exited at start: $(tail -n 3 "$dir/server.log")"
-    sleep 0.1
-  done
-  [[ -s $work/ready ]] || die "$tag: server wrote no ready file within 10 s"
-  local port fd_start
-  port=$(sed -n 's/^port=//p' "$work/ready")
+  rm -f "$dir/summary.csv"
+  server_start --stdout "$dir/server.log" server_pid "$work/ready" "$dir/server.log" \
+    pinned "$server_cpu" "$server_bin" --strategy "$s" --io "$i" --workers "$workers" \
+    --listen 127.0.0.1:0 --ready-file "$work/ready" || die "$tag: $server_error"
+  local port fd_start n
+  port=$(ready_value "$work/ready" port)
   fd_start=$(fd_count "$server_pid")
 
   (pinned "$load_cpu" "$load_bin" --target "127.0.0.1:$port" --connections "$connections" \
@@ -198,8 +184,8 @@ soak() {
   else
     local errors completed
     errors=$(errors_total "$dir/summary.csv")
-    completed=$(col "$dir/summary.csv" completed)
-    echo "$(printf '%-20s' "$s/$i")        load: $completed connections, $(col "$dir/summary.csv" conn_per_s) conn/s, $errors errors"
+    completed=$(last "$dir/summary.csv" completed)
+    echo "$(printf '%-20s' "$s/$i")        load: $completed connections, $(last "$dir/summary.csv" conn_per_s) conn/s, $errors errors"
     if [[ $errors -ne 0 || $completed -eq 0 ]]; then
       echo "$PROG: $tag: FAIL: the load generator counted $errors errors and $completed completed connections (errors_* columns of $dir/summary.csv)" >&2
       failed=1

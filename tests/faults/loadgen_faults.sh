@@ -46,6 +46,9 @@ load_bin=$2
 case_name=$3
 PROG=acceptbench-load
 
+# shellcheck source-path=SCRIPTDIR source=../testlib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../testlib.sh"
+
 work=$(mktemp -d)
 wrapper_pid=""   # the `timeout` running the server
 server_pid=""    # the server itself (from its ready file)
@@ -82,18 +85,11 @@ fail() {
 start_server() {
     local -a pre=()
     [[ -n $netns ]] && pre=(ip netns exec "$netns")
-    rm -f "$work/ready"
-    "${pre[@]}" timeout 120 "$server_bin" --workers 2 --ready-file "$work/ready" \
-        "$@" >"$work/server.out" 2>"$work/server.err" &
-    wrapper_pid=$!
-    for _ in $(seq 100); do
-        [[ -s $work/ready ]] && break
-        kill -0 "$wrapper_pid" 2>/dev/null || fail "server exited: $(cat "$work/server.err")"
-        sleep 0.1
-    done
-    [[ -s $work/ready ]] || fail "server wrote no ready file within 10 s"
-    port=$(sed -n 's/^port=//p' "$work/ready")
-    server_pid=$(sed -n 's/^pid=//p' "$work/ready")
+    server_start --stdout "$work/server.out" wrapper_pid "$work/ready" "$work/server.err" \
+        "${pre[@]}" timeout 120 "$server_bin" --workers 2 --ready-file "$work/ready" "$@" \
+        || fail "$server_error"
+    port=$(ready_value "$work/ready" port)
+    server_pid=$(ready_value "$work/ready" pid)
     [[ -n $port && -n $server_pid ]] || fail "ready file lacks port= or pid="
 }
 
@@ -112,20 +108,7 @@ closed_port() {
     stop_server
 }
 
-# ---- CSV by column name ----
-
-# col FILE NAME: the values of column NAME, one per data row.
-col() {
-    awk -F, -v name="$2" '
-        NR == 1 { for (i = 1; i <= NF; i++) if ($i == name) c = i
-                  if (!c) { print "no column " name > "/dev/stderr"; exit 1 }; next }
-        { print $c }' "$1"
-}
-
-# last FILE NAME: the column's value in the last row.
-last() {
-    col "$1" "$2" | tail -n 1
-}
+# ---- CSV by column name (col and last: testlib.sh) ----
 
 # rows FILE: data rows.
 rows() {

@@ -5,10 +5,9 @@
 # baseline is a broken run (exit 2).
 set -euo pipefail
 
-usage() { echo "Usage: $0 BUILD_DIR   (run by CTest)"; }
-[[ ${1:-} == -h || ${1:-} == --help ]] && { usage; exit 0; }
-[[ $# -eq 1 ]] || { usage >&2; exit 2; }
-bin=$1
+# shellcheck source-path=SCRIPTDIR source=../testlib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../testlib.sh"
+build_dir_arg "$@"
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 tmp=$(mktemp -d /tmp/acceptbench-ci-test.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT

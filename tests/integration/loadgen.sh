@@ -35,17 +35,10 @@ fail() {
 
 # start_server STRATEGY IO: start it on port 0 and set $port from its ready file.
 start_server() {
-    rm -f "$work/ready"
-    timeout 120 "$server_bin" --strategy "$1" --io "$2" --workers 2 \
-        --listen 127.0.0.1:0 --ready-file "$work/ready" 2>"$work/server.err" &
-    server_pid=$!
-    for _ in $(seq 100); do
-        [[ -s $work/ready ]] && break
-        kill -0 "$server_pid" 2>/dev/null || fail "server exited: $(cat "$work/server.err")"
-        sleep 0.1
-    done
-    [[ -s $work/ready ]] || fail "server wrote no ready file within 10 s"
-    port=$(sed -n 's/^port=//p' "$work/ready")
+    server_start server_pid "$work/ready" "$work/server.err" timeout 120 "$server_bin" \
+        --strategy "$1" --io "$2" --workers 2 --listen 127.0.0.1:0 --ready-file "$work/ready" \
+        || fail "$server_error"
+    port=$(ready_value "$work/ready" port)
     [[ -n $port ]] || fail "ready file has no port= line"
 }
 
@@ -53,19 +46,6 @@ stop_server() {
     local pid=$server_pid
     server_pid=""
     stop_bounded "$pid" || fail "the server did not exit within 15 s of SIGTERM: $(cat "$work/server.err")"
-}
-
-# col FILE NAME: the values of column NAME, one per data row.
-col() {
-    awk -F, -v name="$2" '
-        NR == 1 { for (i = 1; i <= NF; i++) if ($i == name) c = i
-                  if (!c) { print "no column " name > "/dev/stderr"; exit 1 }; next }
-        { print $c }' "$1"
-}
-
-# last FILE NAME: the column's value in the last row.
-last() {
-    col "$1" "$2" | tail -n 1
 }
 
 # Every row of every CSV file has as many fields as its header.

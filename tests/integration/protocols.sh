@@ -48,27 +48,13 @@ start_server() {
     local extra=()
     [[ $protocol == greeter ]] && extra=(--log-dir "$work/logs")
     mkdir -p "$work/logs"
-    timeout 120 "$server_bin" --protocol "$protocol" --strategy "$strategy" --io "$io" --model "$model" \
+    server_start server_pid "$work/ready" "$work/server.err" timeout 120 "$server_bin" \
+        --protocol "$protocol" --strategy "$strategy" --io "$io" --model "$model" \
         --workers "$workers" --listen 127.0.0.1:0 --admin 127.0.0.1:0 \
-        --ready-file "$work/ready" "${extra[@]}" 2>"$work/server.err" &
-    server_pid=$!
-    for _ in $(seq 100); do
-        [[ -s $work/ready ]] && break
-        kill -0 "$server_pid" 2>/dev/null || fail "server exited: $(cat "$work/server.err")"
-        sleep 0.1
-    done
-    [[ -s $work/ready ]] || fail "server wrote no ready file within 10 s"
-    port=$(sed -n 's/^port=//p' "$work/ready")
-    admin=$(sed -n 's/^admin_port=//p' "$work/ready")
+        --ready-file "$work/ready" "${extra[@]}" || fail "$server_error"
+    port=$(ready_value "$work/ready" port)
+    admin=$(ready_value "$work/ready" admin_port)
     [[ -n $port && -n $admin ]] || fail "ready file lacks port= or admin_port=: $(cat "$work/ready")"
-}
-
-# last FILE NAME: column NAME of the last row.
-last() {
-    awk -F, -v name="$2" '
-        NR == 1 { for (i = 1; i <= NF; i++) if ($i == name) c = i
-                  if (!c) { print "no column " name > "/dev/stderr"; exit 1 }; next }
-        { v = $c } END { print v }' "$1"
 }
 
 # check_run DIR N: the last run completed N connections, the server accepted N, the

@@ -5,10 +5,9 @@
 # configuration, every chart as a valid PNG and SVG, and no server left running.
 set -euo pipefail
 
-usage() { echo "Usage: $0 BUILD_DIR   (run by CTest)"; }
-[[ ${1:-} == -h || ${1:-} == --help ]] && { usage; exit 0; }
-[[ $# -eq 1 ]] || { usage >&2; exit 2; }
-bin=$1
+# shellcheck source-path=SCRIPTDIR source=../testlib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../testlib.sh"
+build_dir_arg "$@"
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 out=$(mktemp -d /tmp/acceptbench-rb-test.XXXXXX)
 trap 'rm -rf "$out"' EXIT
