@@ -25,10 +25,14 @@ static int head_end(const char *buf, size_t len)
     return len >= HTTP_MAX_HEAD ? HTTP_ERR_TOO_LARGE : 0;
 }
 
-static const char *line_end(const char *p, const char *end)
+/* The line at p: sets *ce to the end of its content (before its LF or CRLF) and
+ * returns where the next line starts. */
+static const char *next_line(const char *p, const char *end, const char **ce)
 {
     const char *nl = memchr(p, '\n', (size_t)(end - p));
-    return nl ? nl : end;
+    const char *le = nl ? nl : end;
+    *ce = le > p && le[-1] == '\r' ? le - 1 : le;
+    return nl ? nl + 1 : end;
 }
 
 /* Trim a line of its CR and the optional whitespace around a header value. */
@@ -99,9 +103,7 @@ static int parse_fields(const char *p, const char *end, struct fields *f)
     memset(f, 0, sizeof *f);
     f->content_length = -1;
     while (p < end) {
-        const char *le = line_end(p, end), *ce = le;
-        if (ce > p && ce[-1] == '\r')
-            ce--;
+        const char *ce, *next = next_line(p, end, &ce);
         if (ce == p)          /* the blank line ending the head */
             break;
         if (*p == ' ' || *p == '\t')
@@ -132,7 +134,7 @@ static int parse_fields(const char *p, const char *end, struct fields *f)
             f->worker = vs;
             f->worker_len = (size_t)(ve - vs);
         }
-        p = le + 1;
+        p = next;
     }
     if (f->chunked && f->content_length >= 0)
         return HTTP_ERR_BAD;  /* RFC 9112 6.3: a request smuggling vector */
@@ -151,9 +153,7 @@ int http_parse_request(const char *buf, size_t len, struct http_request *req)
     int hl = head_end(buf, len);
     if (hl <= 0)
         return hl;
-    const char *end = buf + hl, *le = line_end(buf, end), *ce = le;
-    if (ce > buf && ce[-1] == '\r')
-        ce--;
+    const char *end = buf + hl, *ce, *fields = next_line(buf, end, &ce);
     /* request-line = method SP request-target SP HTTP-version */
     const char *sp1 = memchr(buf, ' ', (size_t)(ce - buf));
     if (!sp1 || sp1 == buf)
@@ -173,7 +173,7 @@ int http_parse_request(const char *buf, size_t len, struct http_request *req)
         return rc;
 
     struct fields f;
-    if ((rc = parse_fields(le + 1, end, &f)) < 0)
+    if ((rc = parse_fields(fields, end, &f)) < 0)
         return rc;
     req->method = buf;
     req->method_len = (size_t)(sp1 - buf);
@@ -193,9 +193,7 @@ int http_parse_response(const char *buf, size_t len, struct http_response *resp)
     int hl = head_end(buf, len);
     if (hl <= 0)
         return hl;
-    const char *end = buf + hl, *le = line_end(buf, end), *ce = le;
-    if (ce > buf && ce[-1] == '\r')
-        ce--;
+    const char *end = buf + hl, *ce, *fields = next_line(buf, end, &ce);
     /* status-line = HTTP-version SP status-code SP [reason-phrase] */
     if (ce - buf < 12 || buf[8] != ' ' || (ce - buf > 12 && buf[12] != ' '))
         return HTTP_ERR_BAD;
@@ -206,7 +204,7 @@ int http_parse_response(const char *buf, size_t len, struct http_response *resp)
     if (parse_long(buf + 9, buf + 12, &status) < 0 || status < 100)
         return HTTP_ERR_BAD;
     struct fields f;
-    if ((rc = parse_fields(le + 1, end, &f)) < 0)
+    if ((rc = parse_fields(fields, end, &f)) < 0)
         return rc;
     resp->status = (int)status;
     resp->keep_alive = keep_alive(resp->minor, &f);
