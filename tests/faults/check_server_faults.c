@@ -628,20 +628,19 @@ END_TEST
 
 /* One worker busy on a 3 s request; five more connections wait in the listener's
  * queue (a busy worker, blocking or polling, accepts nothing). SIGTERM: the busy
- * request completes, the five are reset, and the final table says so. The pool's
- * acceptor empties the backlog into its queue instead, which workers drain. The
- * request is long so that SIGTERM lands while it runs even when other tests
- * keep this process off the CPU for a while. */
-START_TEST(test_dropped_at_shutdown)
+ * request completes, the five are reset, and the final table says so, whether
+ * the worker is a thread or a process (which counts into shared memory). The
+ * pool's acceptor empties the backlog into its queue instead, which workers
+ * drain. The request is long so that SIGTERM lands while it runs even when other
+ * tests keep this process off the CPU for a while. */
+static void dropped_at_shutdown(int i, const char *model)
 {
     struct test_server ts;
     static char reply[4096], errtext[8192];
     int fds[BACKLOGGED], err;
     char req[128];
-    const char *extra[] = {"--work-us", "3000000", "--grace", "6000", NULL};
-    if (is_pool(_i))
-        return;
-    start(&ts, _i, "1", 0, extra);
+    const char *extra[] = {"--work-us", "3000000", "--grace", "6000", "--model", model, NULL};
+    start(&ts, i, "1", 0, extra);
     int busy = tn_connect(ts.port);
     hello_request(req, sizeof req, "busy", 1);
     tn_send_all(busy, req, strlen(req));
@@ -665,6 +664,14 @@ START_TEST(test_dropped_at_shutdown)
     ck_assert_msg(strstr(errtext, "\ndropped at shutdown: 5 queued connections\n"), "stderr: %s",
                   errtext);
     ck_assert_int_eq(dropped_reported(errtext), BACKLOGGED);
+}
+
+START_TEST(test_dropped_at_shutdown)
+{
+    if (is_pool(_i))
+        return;
+    dropped_at_shutdown(_i, "thread");
+    dropped_at_shutdown(_i, "process");
 }
 END_TEST
 
@@ -913,7 +920,7 @@ static Suite *faults_suite(void)
         {"idle_thousand", test_idle_thousand, 120},
         {"fd_exhaustion", test_fd_exhaustion, 60},
         {"sigterm_inflight", test_sigterm_inflight, 30},
-        {"dropped_at_shutdown", test_dropped_at_shutdown, 30},
+        {"dropped_at_shutdown", test_dropped_at_shutdown, 45},
     };
     /* One TCase per fault, so CK_RUN_CASE (and CTest, one test each) picks one. */
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
