@@ -73,9 +73,12 @@ static void blocking_run(struct worker *w)
         }
         if (fd < 0)
             continue;
-        /* A blocked read() is the idle timer: SO_RCVTIMEO turns silence into
-         * EAGAIN after idle_timeout_ms. */
+        /* A blocked read() or send() is the idle timer: SO_RCVTIMEO and
+         * SO_SNDTIMEO turn silence, or a peer that stops reading its replies,
+         * into EAGAIN after idle_timeout_ms, so no client holds a worker for
+         * longer without progress. */
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &idle, sizeof idle);
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &idle, sizeof idle);
         conn_reset(c, w, fd);
         serve(c);
         conn_release(c);

@@ -882,6 +882,74 @@ START_TEST(test_worker_leaves)
 }
 END_TEST
 
+/* ---- 9. a client that sends requests but never reads the replies ---- */
+
+#define STALL_IDLE_MS 1000
+
+/* Pipelined requests until both directions are full: the server has replies it
+ * cannot send and requests it has not read, and the client cannot send more.
+ * With one worker, a second client is answered once the stalled connection is
+ * dropped: after --idle-timeout without progress, writing as reading (a blocking
+ * worker's send() would otherwise wait for ever). The stalled client then reads
+ * to the end of what was sent: an EOF, or a reset when the server closed with
+ * requests still unread in its socket. */
+START_TEST(test_stalled_reader)
+{
+    struct test_server ts;
+    static char reply[4096], chunk[65536];
+    char idle[16];
+    snprintf(idle, sizeof idle, "%d", STALL_IDLE_MS);
+    const char *extra[] = {"--idle-timeout", idle, NULL};
+    start(&ts, _i, "1", 0, extra);
+
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), small = 4096;
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)ts.port),
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small), 0);
+    ck_assert_int_eq(connect(fd, (struct sockaddr *)&to, sizeof to), 0);
+    const char *one = "GET /hello?name=s HTTP/1.1\r\nHost: t\r\n\r\n";
+    size_t len = strlen(one), fill = 0;
+    while (fill + len <= sizeof chunk) {
+        memcpy(chunk + fill, one, len);
+        fill += len;
+    }
+    long tx = 0, rx = 0;
+    long long deadline = tn_now_ms() + 20000;
+    for (;;) {
+        ssize_t n = send(fd, chunk, fill, MSG_DONTWAIT | MSG_NOSIGNAL);
+        ck_assert_msg(n > 0 || errno == EAGAIN, "send: %s", strerror(errno));
+        if (n < 0 && tn_server_queues(ts.port, fd, &tx, &rx) == 0 && tx > 0 && rx > 0)
+            break;  /* n may have cut a request short: the rest never goes */
+        ck_assert_msg(tn_now_ms() < deadline, "no stall: server tx %ld rx %ld", tx, rx);
+        if (n < 0)
+            nanosleep(&(struct timespec){.tv_nsec = 1000000}, NULL);
+    }
+
+    long long t0 = tn_now_ms();
+    tn_request(ts.port, "GET /hello?name=next HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+               reply, sizeof reply);
+    assert_hello(reply, "next", 1, 1);
+
+    /* The stalled connection: what was sent to it, then its end. */
+    int err = ETIMEDOUT;
+    while (tn_now_ms() < t0 + STALL_IDLE_MS + 10000) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        if (poll(&p, 1, 100) <= 0)
+            continue;
+        ssize_t n = recv(fd, chunk, sizeof chunk, MSG_DONTWAIT);
+        if (n > 0 || (n < 0 && errno == EAGAIN))
+            continue;
+        err = n == 0 ? 0 : errno;
+        break;
+    }
+    close(fd);
+    ck_assert_msg(err == 0 || err == ECONNRESET, "stalled connection: %s", strerror(err));
+    ck_assert_int_eq(stats_sum(ts.port, "accepted"), 2);  /* the stalled one, "next" */
+    ck_assert_int_eq(ts_stop(&ts), 0);
+}
+END_TEST
+
 /* The namespace test needs CAP_SYS_ADMIN (root) and a kernel with
  * tcp_migrate_req (5.14): say why and exit 77 (a CTest skip) when either lacks. */
 static int worker_leaves_skip(void)
@@ -921,6 +989,7 @@ static Suite *faults_suite(void)
         {"fd_exhaustion", test_fd_exhaustion, 60},
         {"sigterm_inflight", test_sigterm_inflight, 30},
         {"dropped_at_shutdown", test_dropped_at_shutdown, 45},
+        {"stalled_reader", test_stalled_reader, 40},
     };
     /* One TCase per fault, so CK_RUN_CASE (and CTest, one test each) picks one. */
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
