@@ -120,11 +120,18 @@ struct worker {
     pthread_t thread;
 };
 
-/* What every process of the server sees (MAP_SHARED, like the counters). */
+/* What every process of the server sees (MAP_SHARED, like the counters), so
+ * that whichever process answers /stats reports the same. */
 struct srv_shared {
     /* The whole server is stopping, as opposed to one worker process leaving on
      * its own (a rolling restart, somebody's kill). */
     atomic_int stopping;
+    /* The listener no worker owns (the pool's): its accept() failures, and the
+     * connections still in its accept queue when stop() shut it down, which the
+     * kernel resets (srv_listener_queued). Workers' own listeners count theirs
+     * in worker_stats. */
+    atomic_uint_fast64_t acceptor_errors;
+    atomic_uint_fast64_t dropped_at_shutdown;
 };
 
 struct srv {
@@ -144,10 +151,6 @@ struct srv {
     void *admin;                 /* the admin listener (admin.c) */
     void *strategy_data;
     atomic_int stopping;         /* this process's workers are to finish */
-    /* Connections still waiting in the pool's accept queue when stop() shut its
-     * listener down: the kernel resets them (srv_listener_queued). Workers'
-     * own listeners count theirs in worker_stats.queued_at_close. */
-    atomic_uint dropped_at_shutdown;
 };
 
 /* Tables (registry.c): NULL-terminated arrays of every value of each axis. */

@@ -385,7 +385,7 @@ static void snapshot(struct srv *s, struct stats_row *rows, struct stats_process
     }
     if (s->strategy->process_stats)
         s->strategy->process_stats(s, p);
-    p->dropped_at_shutdown = atomic_load(&s->dropped_at_shutdown);
+    p->dropped_at_shutdown = atomic_load(&s->shared->dropped_at_shutdown);
     for (int i = 0; i < s->nworkers; i++)
         p->dropped_at_shutdown += atomic_load(&s->stats[i].queued_at_close);
 }

@@ -23,7 +23,6 @@ struct pool {
     int *chan;                   /* process model: [2i] the parent's end, [2i+1] worker i's */
     pthread_t acceptor;
     int acceptor_running;
-    atomic_uint_fast64_t accept_errors;
 };
 
 /* Give fd to the next worker; with processes skip any whose socket is gone (the
@@ -52,7 +51,7 @@ static void *acceptor_main(void *arg)
     struct pool *p = s->strategy_data;
     unsigned next = 0;
     for (;;) {
-        int fd = srv_accept(s, p->listen_fd, &p->accept_errors);
+        int fd = srv_accept(s, p->listen_fd, &s->shared->acceptor_errors);
         if (fd == -ECANCELED)
             break;
         if (fd < 0) {
@@ -165,7 +164,7 @@ static void pool_stop(struct srv *s)
     if (p->listen_fd >= 0) {
         /* The acceptor empties the backlog into the queues as fast as they take
          * it, so this counts only what a full queue left in the kernel. */
-        atomic_fetch_add(&s->dropped_at_shutdown, srv_listener_queued(p->listen_fd));
+        atomic_store(&s->shared->dropped_at_shutdown, srv_listener_queued(p->listen_fd));
         shutdown(p->listen_fd, SHUT_RD);  /* wakes the acceptor's accept() */
     }
     for (int i = 0; i < p->nqueues; i++)
@@ -229,7 +228,7 @@ static void pool_process_stats(struct srv *s, struct stats_process *out)
         if (peak > out->queue_peak)
             out->queue_peak = peak;
     }
-    out->acceptor_errors = atomic_load_explicit(&p->accept_errors, memory_order_relaxed);
+    out->acceptor_errors = atomic_load_explicit(&s->shared->acceptor_errors, memory_order_relaxed);
 }
 
 const struct strategy strategy_pool = {

@@ -529,12 +529,56 @@ static void exhaust_by_limit(int i)
     ck_assert_int_eq(ts_stop(&ts), 0);
 }
 
+/* With worker processes the pool's acceptor runs in the parent, and a worker
+ * process answers /stats: the acceptor's failures must reach it (shared
+ * memory). The parent's limit is lowered to its lowest free descriptor number,
+ * which its blocked accept() has reserved: that accept completes, and every
+ * later one fails (EMFILE) while a second connection waits. Raised again, the
+ * second is served, and /stats counts the failures. */
+static void exhaust_pool_parent(int i)
+{
+    struct test_server ts;
+    static char reply[4096];
+    static unsigned char open[MAX_FD];
+    const char *extra[] = {"--model", "process", NULL};
+    start(&ts, i, "2", 0, extra);
+    open_fds(&ts, open);
+    int limit = 0;
+    while (limit < MAX_FD && open[limit])
+        limit++;
+    struct rlimit old, tight = {.rlim_cur = (rlim_t)limit};
+    ck_assert_int_eq(prlimit(ts.pid, RLIMIT_NOFILE, NULL, &old), 0);
+    tight.rlim_max = old.rlim_max;
+    ck_assert_int_eq(prlimit(ts.pid, RLIMIT_NOFILE, &tight, NULL), 0);
+    tn_request(ts.port, "GET /hello?name=first HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n",
+               reply, sizeof reply);
+    assert_hello(reply, "first", 1, 2);
+    int fd = tn_connect(ts.port), err;
+    const char *req = "GET /hello?name=second HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+    tn_send_all(fd, req, strlen(req));
+    WAIT_UNTIL(tn_listen_queued(ts.port) == 1, 5000, "%d queued", tn_listen_queued(ts.port));
+    assert_backs_off(&ts);
+    ck_assert_int_eq(tn_listen_queued(ts.port), 1);
+    ck_assert_int_eq(prlimit(ts.pid, RLIMIT_NOFILE, &old, NULL), 0);
+    read_to_end(fd, reply, sizeof reply, 10000, &err);
+    close(fd);
+    ck_assert_int_eq(err, 0);
+    assert_hello(reply, "second", 1, 2);
+    fetch_stats(ts.port, reply, sizeof reply);
+    ck_assert_int_eq(tn_stats_sum(reply, "accepted"), 2);
+    ck_assert_int_gt(tn_stats_get(reply, "acceptor_errors", 0), 0);
+    ck_assert_int_ne(tn_stats_get(reply, "pid", 0), ts.pid);  /* answered by a worker process */
+    ck_assert_int_eq(ts_stop(&ts), 0);
+}
+
 START_TEST(test_fd_exhaustion)
 {
     if (is_blocking(_i) && !is_pool(_i))
         exhaust_by_limit(_i);
     else
         exhaust_by_connections(_i);
+    if (is_pool(_i))
+        exhaust_pool_parent(_i);
 }
 END_TEST
 
