@@ -49,7 +49,7 @@ static void usage(FILE *out)
         "      --log-dir DIR       greeter: append each greeting to DIR/worker-<i>.log\n"
         "      --ready-file PATH   write port=, pid= (and admin_port=) there once listening\n"
         "      --list AXIS         print the values of strategy, io, model or protocol\n"
-        "      --probe             print which accept-steering features this kernel honours\n"
+        "      --probe             test this kernel's steering and io features, print each\n"
         "  -h, --help              this text\n"
         "  -V, --version           print the version\n"
         "With http, GET /stats (CSV) is also served in band; see docs/protocol.md.\n");

@@ -1,5 +1,5 @@
-/* --probe: what the running kernel does with the accept-steering features, for
- * env.txt. Each line is "name: answer"; answers come from trying, not from
+/* --probe: what the running kernel does with the accept-steering features and
+ * the io backends that need a recent one, for env.txt. Each line is "name: answer"; answers come from trying, not from
  * version numbers, since distributions backport. */
 #include "probe.h"
 
@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "net.h"
+#include "server.h"
 
 static const char *epoll_exclusive(void)
 {
@@ -94,4 +95,13 @@ void probe_print(FILE *out)
     fprintf(out, "epoll_exclusive: %s\n", epoll_exclusive());
     fprintf(out, "reuseport_cbpf: %s\n", reuseport_cbpf());
     fprintf(out, "incoming_cpu_steering: %s\n", incoming_cpu());
+    /* Every io backend that checks the kernel at start-up, with the reason it
+     * would give for refusing. */
+    for (const struct io_backend *const *io = srv_io_backends; *io; io++) {
+        char err[256];
+        if ((*io)->probe && (*io)->probe(err, sizeof err) == 0)
+            fprintf(out, "io_%s: yes\n", (*io)->name);
+        else if ((*io)->probe)
+            fprintf(out, "io_%s: no (%s)\n", (*io)->name, err);
+    }
 }

@@ -3,7 +3,8 @@
 
 #include <stdio.h>
 
-/* Try each accept-steering feature on this kernel and print "name: answer". */
+/* Try each accept-steering feature and each io backend's kernel needs on this
+ * kernel, and print "name: answer" lines. */
 void probe_print(FILE *out);
 
 #endif

@@ -409,6 +409,37 @@ START_TEST(test_herd)
 }
 END_TEST
 
+/* --probe: one "name: answer" line per feature, in a fixed order, each answer
+ * yes, no (with the reason) or unknown (with what it lacked), exit 0. */
+START_TEST(test_probe)
+{
+    static const char *const names[] = {"epoll_exclusive", "reuseport_cbpf",
+                                        "incoming_cpu_steering",
+#ifdef ACCEPTBENCH_HAVE_URING
+                                        "io_uring",
+#endif
+    };
+    const size_t nnames = sizeof names / sizeof names[0];
+    char line[512];
+    size_t n = 0;
+    FILE *p = popen(ACCEPTBENCH_SERVER_BIN " --probe", "r");
+    ck_assert_ptr_nonnull(p);
+    while (fgets(line, sizeof line, p)) {
+        ck_assert_msg(n < nnames, "extra line: %s", line);
+        size_t k = strlen(names[n]);
+        ck_assert_msg(strncmp(line, names[n], k) == 0 && strncmp(line + k, ": ", 2) == 0,
+                      "line %zu: %s", n + 1, line);
+        const char *answer = line + k + 2;
+        ck_assert_msg(strcmp(answer, "yes\n") == 0 || strncmp(answer, "no", 2) == 0 ||
+                          strncmp(answer, "unknown (", 9) == 0,
+                      "%s", line);
+        n++;
+    }
+    ck_assert_int_eq(pclose(p), 0);
+    ck_assert_uint_eq(n, nnames);
+}
+END_TEST
+
 static Suite *server_suite(void)
 {
     Suite *s = suite_create("server");
@@ -423,6 +454,7 @@ static Suite *server_suite(void)
     tcase_add_loop_test(tc, test_uring_refused, 0, 2);
 #endif
     tcase_add_loop_test(tc, test_child_leaves, 0, 12);
+    tcase_add_test(tc, test_probe);
     tcase_add_loop_test(tc, test_cpu_steering, 0, 4);
     tcase_add_test(tc, test_herd);
     suite_add_tcase(s, tc);
