@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "http.h"
+
 /* Returns of proto_ops.consume and proto_ops.eof. */
 enum proto_rc {
     PROTO_MORE = 0,            /* the reply is not complete yet */
@@ -42,6 +44,7 @@ struct proto_state {
     uint64_t remaining;        /* body bytes still expected */
     int worker;                /* worker id the reply named; -1 none, -2 unreadable */
     int server_closes;         /* the server ends the connection after this reply */
+    struct http_chunked chunked;  /* http: a chunked body's framing */
     const char *expect;        /* echo: the reply expected (proto_req.expect) */
     size_t expect_len;
 };

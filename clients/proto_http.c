@@ -1,6 +1,7 @@
 /* proto_http: the client side of the HTTP/1.1 subset in docs/protocol.md. One GET per
  * request; a reply is a head (parsed by common/http.c) and a body that is counted and
- * discarded, delimited by Content-Length or, failing that, by the server's close. */
+ * discarded, delimited by Content-Length, the chunked coding (servers other than
+ * acceptbench's) or, failing both, by the server's close. */
 #include "proto.h"
 
 #include <stdio.h>
@@ -9,7 +10,7 @@
 
 #include "http.h"
 
-enum { PH_HEAD, PH_BODY, PH_BODY_TO_EOF };
+enum { PH_HEAD, PH_BODY, PH_CHUNKED, PH_BODY_TO_EOF };
 
 static int http_init(struct proto_req *req, const struct proto_opts *o, char *err,
                      size_t errlen)
@@ -81,9 +82,7 @@ static int http_consume(struct proto_state *st, const char *buf, size_t len, siz
             *used = 0;
             return PROTO_MORE;
         }
-        if (hl < 0 || r.chunked) {
-            /* acceptbench replies always carry Content-Length; chunked bodies are
-             * not decoded, so they are reported rather than misread. */
+        if (hl < 0) {
             *used = len;
             return PROTO_ERR_MALFORMED;
         }
@@ -94,7 +93,10 @@ static int http_consume(struct proto_state *st, const char *buf, size_t len, siz
             return PROTO_ERR_STATUS;
         }
         off = (size_t)hl;
-        if (r.content_length < 0) {
+        if (r.chunked) {
+            st->phase = PH_CHUNKED;
+            http_chunked_start(&st->chunked);
+        } else if (r.content_length < 0) {
             st->phase = PH_BODY_TO_EOF;
             st->server_closes = 1;
         } else {
@@ -106,6 +108,12 @@ static int http_consume(struct proto_state *st, const char *buf, size_t len, siz
     if (st->phase == PH_BODY_TO_EOF) {
         *used = len;
         return PROTO_MORE;
+    }
+    if (st->phase == PH_CHUNKED) {
+        int done;
+        long n = http_chunked_feed(&st->chunked, buf + off, avail, &done);
+        *used = n < 0 ? len : off + (size_t)n;
+        return n < 0 ? PROTO_ERR_MALFORMED : done ? PROTO_DONE : PROTO_MORE;
     }
     size_t take = avail < st->remaining ? avail : (size_t)st->remaining;
     st->remaining -= take;

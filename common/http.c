@@ -249,6 +249,85 @@ static int hexval(char c)
     return -1;
 }
 
+enum { CK_SIZE, CK_EXT, CK_DATA, CK_DATA_END, CK_DATA_LF, CK_TRAILER };
+
+void http_chunked_start(struct http_chunked *c)
+{
+    c->state = CK_SIZE;
+    c->line_len = 0;
+    c->size = 0;
+}
+
+long http_chunked_feed(struct http_chunked *c, const char *buf, size_t len, int *done)
+{
+    size_t i = 0;
+    *done = 0;
+    while (i < len) {
+        char ch = buf[i];
+        switch (c->state) {
+        case CK_SIZE: {
+            int d = hexval(ch);
+            if (d >= 0) {
+                if (c->size >> 60)
+                    return HTTP_ERR_BAD;  /* a 17th significant digit: over 64 bits */
+                c->size = c->size * 16 + (unsigned)d;
+                c->line_len++;
+                i++;
+            } else if (c->line_len > 0 &&
+                       (ch == ';' || ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n')) {
+                c->state = CK_EXT;  /* extensions, whitespace, or the line's end */
+            } else {
+                return HTTP_ERR_BAD;
+            }
+            break;
+        }
+        case CK_EXT:
+            i++;
+            if (ch == '\n') {
+                c->line_len = 0;
+                c->state = c->size ? CK_DATA : CK_TRAILER;
+            } else if (ch != '\r' && ++c->line_len > HTTP_CHUNK_LINE_MAX) {
+                return HTTP_ERR_BAD;
+            }
+            break;
+        case CK_DATA: {
+            size_t take = len - i < c->size ? len - i : (size_t)c->size;
+            c->size -= take;
+            i += take;
+            if (c->size == 0)
+                c->state = CK_DATA_END;
+            break;
+        }
+        case CK_DATA_END:
+        case CK_DATA_LF:
+            /* The CRLF (or LF) that ends a chunk's data. */
+            if (ch == '\r' && c->state == CK_DATA_END) {
+                c->state = CK_DATA_LF;
+            } else if (ch == '\n') {
+                c->state = CK_SIZE;
+            } else {
+                return HTTP_ERR_BAD;
+            }
+            i++;
+            break;
+        case CK_TRAILER:
+            /* Trailer fields, each skipped, then the empty line that ends the body. */
+            i++;
+            if (ch == '\n') {
+                if (c->line_len == 0) {
+                    *done = 1;
+                    return (long)i;
+                }
+                c->line_len = 0;
+            } else if (ch != '\r' && ++c->line_len > HTTP_CHUNK_LINE_MAX) {
+                return HTTP_ERR_BAD;
+            }
+            break;
+        }
+    }
+    return (long)i;
+}
+
 long http_url_decode(const char *src, size_t len, char *dst, size_t dstlen)
 {
     size_t o = 0;

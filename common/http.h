@@ -37,6 +37,23 @@ struct http_response {
 int http_parse_request(const char *buf, size_t len, struct http_request *req);
 int http_parse_response(const char *buf, size_t len, struct http_response *resp);
 
+/* A body in the chunked transfer coding (RFC 9112 section 7.1), read
+ * incrementally without copying: chunk data, extensions and trailer fields are
+ * skipped, only the framing is checked. Lines end in CRLF or a bare LF, as
+ * heads may. */
+struct http_chunked {
+    int state;
+    unsigned line_len;   /* bytes of the current size or trailer line so far */
+    unsigned long long size;  /* the chunk size being read, then its bytes still to skip */
+};
+#define HTTP_CHUNK_LINE_MAX 4096  /* longest chunk-size line or trailer field, CR/LF apart */
+
+void http_chunked_start(struct http_chunked *c);
+/* Read the next len bytes of the body. Returns how many were part of it (all of
+ * them, or fewer when the body ended inside buf, *done then set), or
+ * HTTP_ERR_BAD when the framing is malformed. */
+long http_chunked_feed(struct http_chunked *c, const char *buf, size_t len, int *done);
+
 /* Find query parameter `key` in a query string; on success point *val at its raw
  * (still percent-encoded) value and return 1, else 0. */
 int http_query_param(const char *query, size_t query_len, const char *key,

@@ -20,7 +20,10 @@
  *    destination gives the same bytes whenever the result fits in it;
  *  - a well-formed request built from the input (bare LF or CRLF, optional
  *    whitespace, Connection, Content-Length, chunked) parses to exactly the fields
- *    it was built with: the parser accepts what it must, not only rejects safely.
+ *    it was built with: the parser accepts what it must, not only rejects safely;
+ *  - the chunked-body decoder, fed the input whole, in two pieces at any point, or
+ *    a byte at a time, reaches the same answer (error, or the body's end at the
+ *    same byte, or more needed), and never claims more bytes than it was given.
  *
  * Each call runs on an exact-size heap copy, so AddressSanitizer catches a read one
  * byte past len. A broken contract prints what broke and aborts, and libFuzzer saves
@@ -418,6 +421,41 @@ static void fuzz_valid_request(const uint8_t *data, size_t size)
     free(buf);
 }
 
+/* Feed d[0..size) to a fresh chunked decoder in pieces of at most `step` bytes,
+ * first a piece of `first` bytes. Returns the bytes of the body (> 0 when it
+ * ended), 0 when it wants more, HTTP_ERR_BAD when malformed. */
+static long chunked_pieces(const char *d, size_t size, size_t first, size_t step)
+{
+    struct http_chunked c;
+    size_t pos = 0;
+    http_chunked_start(&c);
+    while (pos < size) {
+        size_t n = pos == 0 && first ? first : step;
+        if (n > size - pos)
+            n = size - pos;
+        int done;
+        long used = http_chunked_feed(&c, d + pos, n, &done);
+        if (used < 0)
+            return used;
+        CHECK((size_t)used <= n);
+        CHECK(done || (size_t)used == n);
+        pos += (size_t)used;
+        if (done)
+            return (long)pos;
+    }
+    return 0;
+}
+
+static void fuzz_chunked(const uint8_t *data, size_t size, size_t k)
+{
+    char *buf = dup_exact(data, size);
+    long whole = chunked_pieces(buf, size, 0, size ? size : 1);
+    CHECK(whole == HTTP_ERR_BAD || (whole >= 0 && (size_t)whole <= size));
+    CHECK(chunked_pieces(buf, size, k, size ? size : 1) == whole);
+    CHECK(chunked_pieces(buf, size, 0, 1) == whole);
+    free(buf);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     size_t end = spec_head_end(data, size);
@@ -433,6 +471,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         fuzz_query_param(data, size, keys[i]);
     fuzz_url_decode(data, size, k);
+    fuzz_chunked(data, size, k);
 
     struct http_request r;
     char *buf = dup_exact(data, size);

@@ -875,6 +875,114 @@ START_TEST(url_decode_dst_size)
 }
 END_TEST
 
+/* ---- chunked bodies ---- */
+
+/* Feed a whole body in pieces of `step` bytes; returns the bytes the decoder took
+ * in all (stopping at the end of the body), or HTTP_ERR_BAD; *done as it left it. */
+static long chunked_feed_steps(const char *body, size_t len, size_t step, int *done)
+{
+    struct http_chunked c;
+    long total = 0;
+    http_chunked_start(&c);
+    *done = 0;
+    for (size_t pos = 0; pos < len && !*done; pos += step) {
+        size_t n = len - pos < step ? len - pos : step;
+        long used = http_chunked_feed(&c, body + pos, n, done);
+        if (used < 0)
+            return used;
+        ck_assert_msg(*done || (size_t)used == n, "used %ld of %zu without ending", used, n);
+        total += used;
+    }
+    return total;
+}
+
+START_TEST(chunked_any_split)
+{
+    static const char *const bodies[] = {
+        "5\r\nhello\r\n0\r\n\r\n",
+        "5;name=\"v\"\r\nhello\r\n10 ; x\r\n0123456789abcdef\r\n0\r\nX-Trailer: t\r\nY: 2\r\n\r\n",
+        "a\nabcdefghij\n0\n\n",                           /* bare LF line ends */
+        "00000001\r\n!\r\nA\r\n0123456789\r\n0;last\r\n\r\n",
+    };
+    for (size_t b = 0; b < sizeof bodies / sizeof bodies[0]; b++) {
+        size_t len = strlen(bodies[b]);
+        for (size_t step = 1; step <= len; step++) {
+            int done;
+            ck_assert_int_eq(chunked_feed_steps(bodies[b], len, step, &done), (long)len);
+            ck_assert_msg(done, "body %zu step %zu", b, step);
+        }
+    }
+}
+END_TEST
+
+START_TEST(chunked_stops_at_its_end)
+{
+    /* Whatever follows the body (the next reply) is left to the caller. */
+    static const char two[] = "3\r\nabc\r\n0\r\n\r\nHTTP/1.1 200 OK\r\n";
+    struct http_chunked c;
+    int done;
+    http_chunked_start(&c);
+    ck_assert_int_eq(http_chunked_feed(&c, two, strlen(two), &done), 13);
+    ck_assert_int_eq(done, 1);
+    /* Incomplete: everything is used, nothing ends; then the end, and no more. */
+    http_chunked_start(&c);
+    ck_assert_int_eq(http_chunked_feed(&c, two, 11, &done), 11);
+    ck_assert_int_eq(done, 0);
+    ck_assert_int_eq(http_chunked_feed(&c, two + 11, 4, &done), 2);
+    ck_assert_int_eq(done, 1);
+    /* A chunk of 2^64 - 1 bytes is only skipped, never buffered. */
+    http_chunked_start(&c);
+    static const char huge[] = "ffffffffffffffff\r\nabc";
+    ck_assert_int_eq(http_chunked_feed(&c, huge, strlen(huge), &done), (long)strlen(huge));
+    ck_assert_int_eq(done, 0);
+    ck_assert(c.size == 0xffffffffffffffffULL - 3);
+}
+END_TEST
+
+START_TEST(chunked_malformed)
+{
+    static const char *const bad[] = {
+        "\r\n",                          /* no size */
+        "x\r\nabc",                      /* not hex */
+        "5x\r\nhello\r\n0\r\n\r\n",      /* junk after the size */
+        "-5\r\n",                        /* a sign */
+        "3\r\nabcX\r\n",                 /* data longer than its size */
+        "3\r\nabc\rX",                   /* CR not followed by LF */
+        "10000000000000000\r\n",         /* 17 digits: over 64 bits */
+    };
+    for (size_t b = 0; b < sizeof bad / sizeof bad[0]; b++) {
+        int done;
+        size_t len = strlen(bad[b]);
+        for (size_t step = 1; step <= len; step++)
+            ck_assert_msg(chunked_feed_steps(bad[b], len, step, &done) == HTTP_ERR_BAD,
+                          "body %zu step %zu", b, step);
+    }
+}
+END_TEST
+
+START_TEST(chunked_line_limits)
+{
+    static char body[2 * HTTP_CHUNK_LINE_MAX + 64];
+    int done;
+    /* An extension of exactly the limit passes; one byte more fails. */
+    for (int over = 0; over <= 1; over++) {
+        size_t n = (size_t)snprintf(body, sizeof body, "1;");
+        memset(body + n, 'e', HTTP_CHUNK_LINE_MAX - 2 + (size_t)over);
+        n += HTTP_CHUNK_LINE_MAX - 2 + (size_t)over;
+        n += (size_t)snprintf(body + n, sizeof body - n, "\r\nz\r\n0\r\n\r\n");
+        ck_assert_int_eq(chunked_feed_steps(body, n, 7, &done), over ? HTTP_ERR_BAD : (long)n);
+    }
+    /* The same for a trailer field. */
+    for (int over = 0; over <= 1; over++) {
+        size_t n = (size_t)snprintf(body, sizeof body, "0\r\n");
+        memset(body + n, 't', HTTP_CHUNK_LINE_MAX + (size_t)over);
+        n += HTTP_CHUNK_LINE_MAX + (size_t)over;
+        n += (size_t)snprintf(body + n, sizeof body - n, "\r\n\r\n");
+        ck_assert_int_eq(chunked_feed_steps(body, n, 5, &done), over ? HTTP_ERR_BAD : (long)n);
+    }
+}
+END_TEST
+
 static Suite *http_suite(void)
 {
     Suite *s = suite_create("http");
@@ -933,6 +1041,13 @@ static Suite *http_suite(void)
     tcase_add_test(tc, query_param_found);
     tcase_add_test(tc, query_param_absent);
     tcase_add_test(tc, query_param_respects_length);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("chunked");
+    tcase_add_test(tc, chunked_any_split);
+    tcase_add_test(tc, chunked_stops_at_its_end);
+    tcase_add_test(tc, chunked_malformed);
+    tcase_add_test(tc, chunked_line_limits);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("url_decode");

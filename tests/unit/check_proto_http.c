@@ -71,9 +71,9 @@ START_TEST(reply_errors)
     /* Cut short: the server closed inside the body, and inside the head. */
     ck_assert_int_eq(feed(ok_reply, strlen(ok_reply) - 3, 100, &st), PROTO_ERR_SHORT);
     ck_assert_int_eq(feed(ok_reply, 20, 5, &st), PROTO_ERR_SHORT);
-    static const char chunked[] =
-        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n";
-    ck_assert_int_eq(feed(chunked, strlen(chunked), 100, &st), PROTO_ERR_MALFORMED);
+    static const char bad_chunk[] =
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello!\r\n0\r\n\r\n";
+    ck_assert_int_eq(feed(bad_chunk, strlen(bad_chunk), 100, &st), PROTO_ERR_MALFORMED);
     /* Two replies where one was asked for. */
     char two[512];
     snprintf(two, sizeof two, "%s%s", ok_reply, ok_reply);
@@ -91,6 +91,31 @@ START_TEST(reply_without_length_ends_at_eof)
     ck_assert_int_eq(feed(none, strlen(none), 3, &st), PROTO_DONE);
     ck_assert_int_eq(st.worker, -1);
     ck_assert_int_eq(st.server_closes, 0);
+}
+END_TEST
+
+/* Servers other than acceptbench's may send a chunked body (nginx proxying, most
+ * application servers): it ends at its last chunk, however it was split. */
+START_TEST(reply_chunked)
+{
+    static const char r[] =
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-Worker: 1\r\n\r\n"
+        "7\r\nHello, \r\n6;ext=1\r\nworld\n\r\n0\r\nX-Trailer: 1\r\n\r\n";
+    size_t len = strlen(r);
+    for (size_t step = 1; step <= len; step++) {
+        struct proto_state st;
+        ck_assert_int_eq(feed(r, len, step, &st), PROTO_DONE);
+        ck_assert_int_eq(st.worker, 1);
+        ck_assert_int_eq(st.server_closes, 0);
+    }
+    struct proto_state st;
+    /* Closed before the last chunk, or before the empty line after it. */
+    ck_assert_int_eq(feed(r, len - 2, 16, &st), PROTO_ERR_SHORT);
+    ck_assert_int_eq(feed(r, len - 20, 16, &st), PROTO_ERR_SHORT);
+    /* A second reply after the body is not this one's. */
+    char two[512];
+    snprintf(two, sizeof two, "%s%s", r, ok_reply);
+    ck_assert_int_eq(feed(two, strlen(two), 4096, &st), -100);
 }
 END_TEST
 
@@ -113,6 +138,7 @@ static Suite *proto_http_suite(void)
     tcase_add_test(tc, reply_any_split);
     tcase_add_test(tc, reply_errors);
     tcase_add_test(tc, reply_without_length_ends_at_eof);
+    tcase_add_test(tc, reply_chunked);
     suite_add_tcase(s, tc);
     return s;
 }
