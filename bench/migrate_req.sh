@@ -100,7 +100,7 @@ run() {
   wait "$load_job" || rc=$?
   load_job=""
   ((rc == 0)) || die "run $n: acceptbench-load exited $rc: $(tail -n 3 "$dir/load.err")"
-  stop_bounded "$server_job" 10 || die "run $n: the server did not stop"
+  stop_bounded "$server_job" 30 || die "run $n: the server did not stop within 30 s of SIGTERM; its stderr: $(tail -n 5 "$dir/server.err")"
   server_job=""
   ip netns delete "$netns"
   netns=""

@@ -25,7 +25,8 @@ struct worker_stats {
     atomic_uint_fast64_t exit_user_us;
     atomic_uint_fast64_t exit_sys_us;
     /* Connections in the accept queue of the listener this worker owns when it
-     * was shut down; written once, by whichever process shut it down. */
+     * was shut down; written once, by whichever process shut it down (the parent
+     * takes it back to 0 once it has reported a worker that left alone). */
     atomic_uint_fast64_t queued_at_close;
 };
 

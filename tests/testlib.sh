@@ -52,10 +52,21 @@ ready_value() {
   sed -n "s/^$2=//p" "$1"
 }
 
+# descendants PID: PID and every process below it, parents first.
+descendants() {
+  local c
+  echo "$1"
+  for c in $(pgrep -P "$1"); do
+    descendants "$c"
+  done
+}
+
 # stop_bounded PID [SECONDS]: SIGTERM the process (a server, or the `timeout`
 # wrapping one), wait at most SECONDS (default 15) for it to end. If it does not,
-# print the state and kernel wait channel of every thread of it and its children
-# (so a hang is diagnosable from the CI log), SIGKILL them and return 1.
+# print the state, kernel wait channel and current system call of every thread of
+# it and of every process below it, and (where gdb is installed) each one's stack
+# traces, so that a hang is diagnosable from the CI log; then SIGKILL them all and
+# return 1.
 stop_bounded() {
   local pid=$1 limit=${2:-15} i p t
   kill -TERM "$pid" 2>/dev/null || return 0
@@ -66,14 +77,21 @@ stop_bounded() {
     fi
     sleep 0.1
   done
-  echo "process $pid still running $limit s after SIGTERM; its threads (pid/tid comm state wchan):" >&2
-  for p in "$pid" $(pgrep -P "$pid"); do
+  local -a tree
+  mapfile -t tree < <(descendants "$pid")
+  echo "process $pid still running $limit s after SIGTERM; its threads and those below it (pid/tid comm state wchan syscall):" >&2
+  for p in "${tree[@]}"; do
     for t in /proc/"$p"/task/*; do
-      echo "  $p/${t##*/} $(cut -d' ' -f2,3 "$t/stat" 2>/dev/null) $(cat "$t/wchan" 2>/dev/null)" >&2
+      echo "  $p/${t##*/} $(cut -d' ' -f2,3 "$t/stat" 2>/dev/null) $(cat "$t/wchan" 2>/dev/null) $(cut -d' ' -f1 "$t/syscall" 2>/dev/null)" >&2
     done
+    if command -v gdb >/dev/null; then
+      timeout 30 gdb -p "$p" -batch -ex 'thread apply all bt' 2>/dev/null |
+        grep -E '^(Thread|#)' | head -n 40 | sed 's/^/    /' >&2 || true
+    fi
   done
-  pkill -KILL -P "$pid" 2>/dev/null || true
-  kill -KILL "$pid" 2>/dev/null || true
+  for p in "${tree[@]}"; do
+    kill -KILL "$p" 2>/dev/null || true
+  done
   wait "$pid" 2>/dev/null || true
   return 1
 }
