@@ -75,8 +75,8 @@ static void blocking_run(struct worker *w)
             continue;
         /* A blocked read() or send() is the idle timer: SO_RCVTIMEO and
          * SO_SNDTIMEO turn silence, or a peer that stops reading its replies,
-         * into EAGAIN after idle_timeout_ms, so no client holds a worker for
-         * longer without progress. */
+         * into EAGAIN after idle_timeout_ms without progress in that call (a
+         * send that moved some bytes returns them and starts a new wait). */
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &idle, sizeof idle);
         setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &idle, sizeof idle);
         conn_reset(c, w, fd);

@@ -44,31 +44,34 @@ static void child_main(struct srv *s, struct worker *w, pid_t parent)
         fprintf(stderr, "acceptbench-server: worker %d: %s\n", w->id, err);
         _exit(1);
     }
-    /* SIGINT and SIGTERM are blocked (inherited mask): wait for them here. */
+    /* SIGINT and SIGTERM are blocked (inherited mask): wait for them here. The
+     * whole server is stopping when the parent says so (it sets the shared
+     * flag, then signals), or on SIGINT, which a terminal sends to the whole
+     * process group; any other SIGTERM is this worker leaving alone (a rolling
+     * restart). A SIGTERM sent to every process at once (systemd's
+     * control-group kill) looks like every worker leaving alone: the server
+     * still stops, but a shared listener's queue goes uncounted. */
     sigset_t set;
-    int sig;
+    siginfo_t si;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
-    sigwait(&set, &sig);
+    int sig;
+    while ((sig = sigwaitinfo(&set, &si)) < 0)
+        ;  /* EINTR: a handled signal (the blocking worker's SIGUSR1) landed here */
+    if (sig == SIGINT || si.si_pid == parent)
+        atomic_store(&s->shared->stopping, 1);
     atomic_store(&s->stopping, 1);
-    /* Only this child's descriptors are still open. Leaving alone, it must not
-     * shut down a listener its siblings still accept on: shutdown() acts on the
-     * socket, not on this process's descriptor. */
-    if (atomic_load(&s->shared->stopping) || !w->shares_listener)
-        s->strategy->stop(s);
+    s->strategy->stop(s);   /* only this child's descriptors are still open */
     /* A blocking worker's wake-up signal is lost if it lands just before the
-     * call, and a listener left open would not end the wait: repeat it. */
-    struct timespec until;
-    do {
-        s->io->wake(w);
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += 50 * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
-    } while (pthread_timedjoin_np(w->thread, NULL, &until) == ETIMEDOUT);
+     * call, and a listener left open would not end the wait: repeat it every
+     * 50 ms until the thread is done. */
+    for (int ms = 0; !atomic_load(&w->finished); ms++) {
+        if (ms % 50 == 0)
+            s->io->wake(w);
+        nanosleep(&(struct timespec){.tv_nsec = 1000000L}, NULL);
+    }
+    pthread_join(w->thread, NULL);
     _exit(0);
 }
 
@@ -107,6 +110,11 @@ static void signal_children(struct srv *s, int sig)
 
 static void process_stop(struct srv *s)
 {
+    struct child *kids = s->model_data;
+    int running = 0;
+    for (int i = 0; kids && i < s->nworkers; i++)
+        running += kids[i].pid > 0 && !kids[i].done;
+    atomic_store(&s->shared->stop_expected, running);  /* see srv_stop_listeners */
     signal_children(s, SIGTERM);
 }
 
@@ -118,7 +126,7 @@ static const char *queue_fate(struct srv *s, int i, const struct child *kids, ch
                               size_t len)
 {
     const struct worker *w = &s->workers[i];
-    if (srv_stopping(s) || !w->owns_listener || w->shares_listener)
+    if (srv_stopping(s) || !w->has_listener || w->shares_listener)
         return "";
     int others = 0;
     for (int j = 0; j < s->nworkers; j++)

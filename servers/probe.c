@@ -1,5 +1,5 @@
-/* --probe: what the running kernel does with the accept-steering features and
- * the io backends that need a recent one, for env.txt. Each line is "name: answer"; answers come from trying, not from
+/* --probe: what the running kernel does with the accept-steering features
+ * and the io backends that need a recent one, for env.txt. Each line is "name: answer"; answers come from trying, not from
  * version numbers, since distributions backport. */
 #include "probe.h"
 
@@ -98,10 +98,17 @@ void probe_print(FILE *out)
     /* Every io backend that checks the kernel at start-up, with the reason it
      * would give for refusing. */
     for (const struct io_backend *const *io = srv_io_backends; *io; io++) {
-        char err[256];
-        if ((*io)->probe && (*io)->probe(err, sizeof err) == 0)
+        char err[256] = "";
+        if (!(*io)->probe)
+            continue;
+        if ((*io)->probe(err, sizeof err) == 0) {
             fprintf(out, "io_%s: yes\n", (*io)->name);
-        else if ((*io)->probe)
-            fprintf(out, "io_%s: no (%s)\n", (*io)->name, err);
+            continue;
+        }
+        /* The start-up refusal names the option; here the line does. */
+        const char *why = err, *sep = strstr(err, ": ");
+        if (strncmp(err, "--io ", 5) == 0 && sep)
+            why = sep + 2;
+        fprintf(out, "io_%s: no (%s)\n", (*io)->name, why);
     }
 }

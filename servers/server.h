@@ -112,11 +112,13 @@ struct worker {
     void *strategy_data;         /* per-worker state of the strategy */
     void *io_data;               /* per-worker state of the io backend */
     int log_fd;                  /* --log-dir: this worker's log file, else -1 */
-    /* Set once the strategy has opened its listeners. The owner is the first
-     * worker holding a listener: stop() and close() reach each socket once
-     * through it. A shared listener is one other workers accept on too. */
-    int owns_listener;
+    /* Set once the strategy has opened its listeners, before any fork: the
+     * worker accepts on a listener of its own, and other workers accept on it
+     * too (shared). */
+    int has_listener;
     int shares_listener;
+    int stops_listener;          /* srv_stop_listeners: this process shuts it down */
+    atomic_int finished;         /* its thread has returned from io->run */
     pthread_t thread;
 };
 
@@ -126,6 +128,12 @@ struct srv_shared {
     /* The whole server is stopping, as opposed to one worker process leaving on
      * its own (a rolling restart, somebody's kill). */
     atomic_int stopping;
+    /* Worker processes in a whole-server stop: how many the parent signalled,
+     * how many have counted their listener's queue (see model_process.c), and
+     * whether a shared listener has been shut down by one of them. */
+    atomic_int stop_expected;
+    atomic_int stop_counted;
+    atomic_int shared_listener_stopped;
     /* The listener no worker owns (the pool's): its accept() failures, and the
      * connections still in its accept queue when stop() shut it down, which the
      * kernel resets (srv_listener_queued). Workers' own listeners count theirs
@@ -201,7 +209,11 @@ unsigned srv_listener_queued(int fd);
  * SO_REUSEPORT listener hands its queue to the rest of its group, 0 when the
  * kernel resets it, -1 when the kernel has no such setting (before 5.14). */
 int srv_tcp_migrate_req(void);
-/* stop() and close() for those strategies: every listener, through its owner. */
+/* Is worker i the first holding its listener? stop() and close() reach each
+ * socket once, through that worker. */
+int srv_first_holder(const struct srv *s, int i);
+/* stop() and close() for those strategies: every listener, through its first
+ * holder. */
 void srv_stop_listeners(struct srv *s);
 void srv_close_listeners(struct srv *s);
 /* A worker's thread body, for every model: run the io loop, then record the

@@ -119,6 +119,7 @@ void *srv_worker_main(void *arg)
     cpu_self_thread(&user_us, &sys_us);
     atomic_store(&w->st->exit_user_us, user_us);
     atomic_store(&w->st->exit_sys_us, sys_us);
+    atomic_store(&w->finished, 1);
     return NULL;
 }
 
@@ -128,11 +129,10 @@ int srv_start(struct srv *s, char *err, size_t errlen)
         return -1;
     for (int i = 0; i < s->nworkers; i++) {
         struct worker *w = &s->workers[i];
+        w->has_listener = w->listen_fd >= 0;
         for (int j = 0; w->listen_fd >= 0 && j < s->nworkers; j++)
             if (j != i && s->workers[j].listen_fd == w->listen_fd)
                 w->shares_listener = 1;
-        w->owns_listener = w->listen_fd >= 0 &&
-                           (i == 0 || s->workers[i - 1].listen_fd != w->listen_fd);
     }
     if (s->model->start(s, err, errlen) < 0)
         return -1;
@@ -196,7 +196,7 @@ void srv_listeners_fork_child(struct srv *s, struct worker *own)
 {
     for (int i = 0; i < s->nworkers; i++) {
         struct worker *w = &s->workers[i];
-        if (w->owns_listener && w->listen_fd != own->listen_fd)
+        if (srv_first_holder(s, i) && w->listen_fd != own->listen_fd)
             close(w->listen_fd);
         if (w != own)
             w->listen_fd = w->wait_fd = -1;
@@ -274,8 +274,10 @@ int srv_accept(struct srv *s, int fd, atomic_uint_fast64_t *errors)
             continue;
         case EAGAIN:
             return -EAGAIN;
-        case EINVAL:        /* the listener was shut down */
-            if (srv_stopping(s))
+        case EINVAL:        /* the listener was shut down: by this process, or by
+                             * a sibling worker process in a whole-server stop
+                             * whose signal has not reached this one yet */
+            if (srv_stopping(s) || atomic_load(&s->shared->stopping))
                 return -ECANCELED;
             /* fall through */
         default:
@@ -315,29 +317,56 @@ int srv_tcp_migrate_req(void)
     return v;
 }
 
+int srv_first_holder(const struct srv *s, int i)
+{
+    int fd = s->workers[i].listen_fd;
+    for (int j = 0; fd >= 0 && j < i; j++)
+        if (s->workers[j].listen_fd == fd)
+            return 0;
+    return fd >= 0;
+}
+
 void srv_stop_listeners(struct srv *s)
 {
+    int in_child = getpid() != s->main_pid;
+    int whole = atomic_load(&s->shared->stopping);
     /* Count every queue before shutting any listener down: with
      * net.ipv4.tcp_migrate_req a reuseport listener's queue moves to another
-     * of its group when it closes, and would be counted twice. */
-    for (int i = 0; i < s->nworkers; i++)
-        if (s->workers[i].owns_listener && s->workers[i].listen_fd >= 0)
-            atomic_store(&s->stats[i].queued_at_close,
-                         srv_listener_queued(s->workers[i].listen_fd));
+     * of its group when it closes, and would be counted twice. A worker
+     * process holds only its own listener: in a whole-server stop it counts,
+     * then waits for its siblings to have counted too. A listener worker
+     * processes share is shut down by the first of them in a whole-server
+     * stop, and by none when one leaves alone: shutdown() acts on the socket,
+     * not on this process's descriptor. */
+    for (int i = 0; i < s->nworkers; i++) {
+        struct worker *w = &s->workers[i];
+        w->stops_listener =
+            srv_first_holder(s, i) &&
+            (!in_child || !w->shares_listener ||
+             (whole && atomic_exchange(&s->shared->shared_listener_stopped, 1) == 0));
+        if (w->stops_listener)
+            atomic_store(&w->st->queued_at_close, srv_listener_queued(w->listen_fd));
+    }
+    if (in_child && whole) {
+        atomic_fetch_add(&s->shared->stop_counted, 1);
+        for (int ms = 0; ms < 100 && atomic_load(&s->shared->stop_counted) <
+                                         atomic_load(&s->shared->stop_expected); ms++)
+            nanosleep(&(struct timespec){.tv_nsec = 1000000L}, NULL);
+    }
     /* shutdown() rather than close(): it wakes threads blocked in accept() on
      * the socket (close() from another thread does not), and makes the
      * listener readable for pollers, which then see accept() fail. It also
      * resets every connection still in the accept queue, or hands it to the
      * rest of a reuseport group (tcp_migrate_req). */
     for (int i = 0; i < s->nworkers; i++)
-        if (s->workers[i].owns_listener && s->workers[i].listen_fd >= 0)
+        if (s->workers[i].stops_listener)
             shutdown(s->workers[i].listen_fd, SHUT_RD);
 }
 
 void srv_close_listeners(struct srv *s)
 {
     for (int i = 0; i < s->nworkers; i++)
-        if (s->workers[i].owns_listener && s->workers[i].listen_fd >= 0)
+        if (srv_first_holder(s, i))
             close(s->workers[i].listen_fd);
     for (int i = 0; i < s->nworkers; i++)
         s->workers[i].listen_fd = -1;

@@ -24,9 +24,9 @@ struct worker_stats {
     /* The worker's own CPU figures, stored as it exits, once /proc forgets it. */
     atomic_uint_fast64_t exit_user_us;
     atomic_uint_fast64_t exit_sys_us;
-    /* Connections in the accept queue of the listener this worker owns when it
-     * was shut down; written once, by whichever process shut it down (the parent
-     * takes it back to 0 once it has reported a worker that left alone). */
+    /* Connections in the accept queue of the listener this worker's process
+     * shut down, counted just before; written by that process as it stops (the
+     * parent takes it back to 0 once it has reported a worker that left alone). */
     atomic_uint_fast64_t queued_at_close;
 };
 
