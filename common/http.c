@@ -49,15 +49,17 @@ static int name_is(const char *s, size_t n, const char *want)
     return strlen(want) == n && strncasecmp(s, want, n) == 0;
 }
 
-/* Does a comma-separated header value contain `token` (case-insensitive)? */
-static int has_token(const char *s, const char *e, const char *token)
+/* Does a comma-separated header value contain `token` (case-insensitive)?
+ * With last_only, only as its last element. */
+static int has_token(const char *s, const char *e, const char *token, int last_only)
 {
     size_t tl = strlen(token);
     while (s < e) {
         const char *comma = memchr(s, ',', (size_t)(e - s));
         const char *te = comma ? comma : e, *ts = s;
         trim(&ts, &te);
-        if ((size_t)(te - ts) == tl && strncasecmp(ts, token, tl) == 0)
+        if ((size_t)(te - ts) == tl && strncasecmp(ts, token, tl) == 0 &&
+            (!last_only || !comma))
             return 1;
         s = comma ? comma + 1 : e;
     }
@@ -118,8 +120,8 @@ static int parse_fields(const char *p, const char *end, struct fields *f)
         trim(&vs, &ve);
         size_t nl = (size_t)(colon - p);
         if (name_is(p, nl, "Connection")) {
-            f->conn_close |= has_token(vs, ve, "close");
-            f->conn_keep_alive |= has_token(vs, ve, "keep-alive");
+            f->conn_close |= has_token(vs, ve, "close", 0);
+            f->conn_keep_alive |= has_token(vs, ve, "keep-alive", 0);
         } else if (name_is(p, nl, "Content-Length")) {
             long v;
             if (parse_long(vs, ve, &v) < 0 ||
@@ -127,7 +129,9 @@ static int parse_fields(const char *p, const char *end, struct fields *f)
                 return HTTP_ERR_BAD;
             f->content_length = v;
         } else if (name_is(p, nl, "Transfer-Encoding")) {
-            if (!has_token(vs, ve, "chunked"))
+            /* chunked must be the final coding (RFC 9112 6.1): after it, the
+             * body would be framed by something this parser does not read. */
+            if (!has_token(vs, ve, "chunked", 1))
                 return HTTP_ERR_BAD;
             f->chunked = 1;
         } else if (name_is(p, nl, "X-Worker")) {
@@ -249,7 +253,20 @@ static int hexval(char c)
     return -1;
 }
 
-enum { CK_SIZE, CK_EXT, CK_DATA, CK_DATA_END, CK_DATA_LF, CK_TRAILER };
+/* The decoder's states. A size line is hex digits, optional whitespace, then
+ * optional ";" extensions, then CRLF or LF; a CR anywhere else in a line is
+ * malformed (RFC 9112 2.2). */
+enum {
+    CK_SIZE,        /* reading the chunk size's hex digits */
+    CK_SIZE_WS,     /* whitespace after them: only ";" or the line's end may follow */
+    CK_EXT,         /* extensions, skipped up to the line's end */
+    CK_SIZE_LF,     /* a CR ended the size line: LF must follow */
+    CK_DATA,        /* skipping the chunk's data */
+    CK_DATA_END,    /* CRLF or LF after the data */
+    CK_DATA_LF,
+    CK_TRAILER,     /* a trailer field, or the empty line that ends the body */
+    CK_TRAILER_LF,
+};
 
 void http_chunked_start(struct http_chunked *c)
 {
@@ -258,68 +275,103 @@ void http_chunked_start(struct http_chunked *c)
     c->size = 0;
 }
 
+/* Another byte of the current size or trailer line: within the limit? */
+static int line_byte(struct http_chunked *c)
+{
+    return ++c->line_len <= HTTP_CHUNK_LINE_MAX;
+}
+
+/* The size line ended: the data follows, or for size 0 the trailer section. */
+static void size_line_done(struct http_chunked *c)
+{
+    c->line_len = 0;
+    c->state = c->size ? CK_DATA : CK_TRAILER;
+}
+
+/* A control byte, which no extension or trailer field may hold (HTAB aside). */
+static int is_ctl(char ch)
+{
+    return ((unsigned char)ch < 0x20 && ch != '\t') || ch == 0x7f;
+}
+
 long http_chunked_feed(struct http_chunked *c, const char *buf, size_t len, int *done)
 {
     size_t i = 0;
     *done = 0;
     while (i < len) {
-        char ch = buf[i];
-        switch (c->state) {
-        case CK_SIZE: {
-            int d = hexval(ch);
-            if (d >= 0) {
-                if (c->size >> 60)
-                    return HTTP_ERR_BAD;  /* a 17th significant digit: over 64 bits */
-                c->size = c->size * 16 + (unsigned)d;
-                c->line_len++;
-                i++;
-            } else if (c->line_len > 0 &&
-                       (ch == ';' || ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n')) {
-                c->state = CK_EXT;  /* extensions, whitespace, or the line's end */
-            } else {
-                return HTTP_ERR_BAD;
-            }
-            break;
-        }
-        case CK_EXT:
-            i++;
-            if (ch == '\n') {
-                c->line_len = 0;
-                c->state = c->size ? CK_DATA : CK_TRAILER;
-            } else if (ch != '\r' && ++c->line_len > HTTP_CHUNK_LINE_MAX) {
-                return HTTP_ERR_BAD;
-            }
-            break;
-        case CK_DATA: {
+        if (c->state == CK_DATA) {
             size_t take = len - i < c->size ? len - i : (size_t)c->size;
             c->size -= take;
             i += take;
             if (c->size == 0)
                 c->state = CK_DATA_END;
-            break;
+            continue;
         }
-        case CK_DATA_END:
-        case CK_DATA_LF:
-            /* The CRLF (or LF) that ends a chunk's data. */
-            if (ch == '\r' && c->state == CK_DATA_END) {
-                c->state = CK_DATA_LF;
-            } else if (ch == '\n') {
-                c->state = CK_SIZE;
-            } else {
-                return HTTP_ERR_BAD;
+        char ch = buf[i++];
+        int d;
+        switch (c->state) {
+        case CK_SIZE:
+            if ((d = hexval(ch)) >= 0) {
+                if (c->size >> 60 || !line_byte(c))
+                    return HTTP_ERR_BAD;  /* over 64 bits, or endless leading zeros */
+                c->size = c->size * 16 + (unsigned)d;
+                break;
             }
-            i++;
+            if (c->line_len == 0)
+                return HTTP_ERR_BAD;      /* no digit */
+            /* What may follow the digits is what may follow whitespace. */
+            /* fall through */
+        case CK_SIZE_WS:
+            if (ch == '\r')
+                c->state = CK_SIZE_LF;
+            else if (ch == '\n')
+                size_line_done(c);
+            else if ((ch != ' ' && ch != '\t' && ch != ';') || !line_byte(c))
+                return HTTP_ERR_BAD;
+            else
+                c->state = ch == ';' ? CK_EXT : CK_SIZE_WS;
             break;
+        case CK_EXT:
+            if (ch == '\r')
+                c->state = CK_SIZE_LF;
+            else if (ch == '\n')
+                size_line_done(c);
+            else if (is_ctl(ch) || !line_byte(c))
+                return HTTP_ERR_BAD;
+            break;
+        case CK_SIZE_LF:
+            if (ch != '\n')
+                return HTTP_ERR_BAD;
+            size_line_done(c);
+            break;
+        case CK_DATA_END:
+            if (ch == '\r')
+                c->state = CK_DATA_LF;
+            else if (ch == '\n')
+                c->state = CK_SIZE;
+            else
+                return HTTP_ERR_BAD;      /* data longer than its size */
+            break;
+        case CK_DATA_LF:
+            if (ch != '\n')
+                return HTTP_ERR_BAD;
+            c->state = CK_SIZE;
+            break;
+        case CK_TRAILER_LF:
+            if (ch != '\n')
+                return HTTP_ERR_BAD;
+            /* fall through */
         case CK_TRAILER:
-            /* Trailer fields, each skipped, then the empty line that ends the body. */
-            i++;
-            if (ch == '\n') {
+            if (ch == '\r') {
+                c->state = CK_TRAILER_LF;
+            } else if (ch == '\n') {
                 if (c->line_len == 0) {
                     *done = 1;
                     return (long)i;
                 }
                 c->line_len = 0;
-            } else if (ch != '\r' && ++c->line_len > HTTP_CHUNK_LINE_MAX) {
+                c->state = CK_TRAILER;
+            } else if (is_ctl(ch) || !line_byte(c)) {
                 return HTTP_ERR_BAD;
             }
             break;

@@ -345,6 +345,9 @@ START_TEST(request_chunked)
     /* A coding we cannot frame is malformed. */
     ck_assert_int_eq(req_rc("POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", 44), HTTP_ERR_BAD);
     ck_assert_int_eq(req_rc("POST / HTTP/1.1\r\nTransfer-Encoding:\r\n\r\n", 39), HTTP_ERR_BAD);
+    /* chunked, but not as the final coding: the body's end is not chunked's. */
+    ck_assert_int_eq(req_rc("POST / HTTP/1.1\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", 53),
+                     HTTP_ERR_BAD);
 }
 END_TEST
 
@@ -903,6 +906,7 @@ START_TEST(chunked_any_split)
         "5;name=\"v\"\r\nhello\r\n10 ; x\r\n0123456789abcdef\r\n0\r\nX-Trailer: t\r\nY: 2\r\n\r\n",
         "a\nabcdefghij\n0\n\n",                           /* bare LF line ends */
         "00000001\r\n!\r\nA\r\n0123456789\r\n0;last\r\n\r\n",
+        "3 \t;q=\"a b\"\r\nxyz\r\n0 \r\n\r\n",     /* whitespace before ';', quoted */
     };
     for (size_t b = 0; b < sizeof bodies / sizeof bodies[0]; b++) {
         size_t len = strlen(bodies[b]);
@@ -949,6 +953,11 @@ START_TEST(chunked_malformed)
         "3\r\nabcX\r\n",                 /* data longer than its size */
         "3\r\nabc\rX",                   /* CR not followed by LF */
         "10000000000000000\r\n",         /* 17 digits: over 64 bits */
+        "5 7\r\nhello\r\n0\r\n\r\n",     /* a second number after whitespace */
+        "5\r\r\nhello\r\n0\r\n\r\n",     /* CR not followed by LF, size line */
+        "1;a\x01b\r\nz\r\n0\r\n\r\n",    /* a control byte in an extension */
+        "1\r\nz\r\n0\r\nX: a\rb\r\n\r\n", /* a bare CR in a trailer field */
+        "1\r\nz\r\n0\r\n\r\r\n",          /* ... and in the final line */
     };
     for (size_t b = 0; b < sizeof bad / sizeof bad[0]; b++) {
         int done;
@@ -971,6 +980,18 @@ START_TEST(chunked_line_limits)
         n += HTTP_CHUNK_LINE_MAX - 2 + (size_t)over;
         n += (size_t)snprintf(body + n, sizeof body - n, "\r\nz\r\n0\r\n\r\n");
         ck_assert_int_eq(chunked_feed_steps(body, n, 7, &done), over ? HTTP_ERR_BAD : (long)n);
+    }
+    /* The same for the size's own digits (leading zeros) and whitespace. */
+    for (int over = 0; over <= 1; over++) {
+        memset(body, '0', HTTP_CHUNK_LINE_MAX - 1 + (size_t)over);
+        size_t n = HTTP_CHUNK_LINE_MAX - 1 + (size_t)over;
+        n += (size_t)snprintf(body + n, sizeof body - n, "1\r\nz\r\n0\r\n\r\n");
+        ck_assert_int_eq(chunked_feed_steps(body, n, 9, &done), over ? HTTP_ERR_BAD : (long)n);
+        n = (size_t)snprintf(body, sizeof body, "1");
+        memset(body + n, ' ', HTTP_CHUNK_LINE_MAX - 1 + (size_t)over);
+        n += HTTP_CHUNK_LINE_MAX - 1 + (size_t)over;
+        n += (size_t)snprintf(body + n, sizeof body - n, "\r\nz\r\n0\r\n\r\n");
+        ck_assert_int_eq(chunked_feed_steps(body, n, 9, &done), over ? HTTP_ERR_BAD : (long)n);
     }
     /* The same for a trailer field. */
     for (int over = 0; over <= 1; over++) {
