@@ -16,7 +16,8 @@ usage() {
 Usage: bench/$PROG [options]
 Per run, in a new network namespace with net.ipv4.tcp_migrate_req set: start
 acceptbench-server --model process --strategy reuseport, load it closed-loop with
-acceptbench-load, and SIGTERM the last worker process --leave-after into the load.
+acceptbench-load, and SIGTERM one worker process (the newest) --leave-after into the
+load.
 Runs alternate between the settings 0 and 1. Prints, per run, the connections
 completed, those reset, other errors, and the server's own count of connections
 queued on the listener as it closed; then the medians per setting.
@@ -66,12 +67,16 @@ fi
 netns="" server_job="" load_job=""
 # shellcheck disable=SC2317  # run by the EXIT trap
 cleanup() {
-  [[ -n $load_job ]] && kill -TERM "$load_job" 2>/dev/null
+  if [[ -n $load_job ]]; then
+    kill -TERM "$load_job" 2>/dev/null
+    wait "$load_job" 2>/dev/null
+  fi
   [[ -n $server_job ]] && stop_bounded "$server_job" 10
   [[ -n $netns ]] && ip netns delete "$netns" 2>/dev/null
   [[ -n $out ]] || rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM   # so that the EXIT trap runs: no namespace left behind
 
 # run MIGRATE N: one run; appends its row to $work/runs.csv.
 run() {
@@ -93,15 +98,16 @@ run() {
     --label "migrate$migrate" --out "$dir" >"$dir/load.out" 2>"$dir/load.err" &
   load_job=$!
   sleep "$leave_after"
-  victim=$(pgrep -P "$pid" | tail -n 1)
+  victim=$(pgrep -P "$pid" | tail -n 1) || true
   [[ -n $victim ]] || die "run $n: the server (pid $pid) has no worker process to stop"
-  kill -TERM "$victim"
+  kill -TERM "$victim" || die "run $n: worker process $victim ended before its SIGTERM"
   local rc=0
   wait "$load_job" || rc=$?
   load_job=""
   ((rc == 0)) || die "run $n: acceptbench-load exited $rc: $(tail -n 3 "$dir/load.err")"
   stop_bounded "$server_job" 30 || die "run $n: the server did not stop within 30 s of SIGTERM; its stderr: $(tail -n 5 "$dir/server.err")"
   server_job=""
+  ((stopped_status == 0)) || die "run $n: the server exited $stopped_status: $(tail -n 5 "$dir/server.err")"
   ip netns delete "$netns"
   netns=""
   line=$(grep "(pid $victim) exited with status 0" "$dir/server.err") ||

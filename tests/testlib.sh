@@ -62,17 +62,21 @@ descendants() {
 }
 
 # stop_bounded PID [SECONDS]: SIGTERM the process (a server, or the `timeout`
-# wrapping one), wait at most SECONDS (default 15) for it to end. If it does not,
+# wrapping one), wait at most SECONDS (default 15) for it to end, and set
+# stopped_status to its exit status (when it is a job of this shell). If it does not,
 # print the state, kernel wait channel and current system call of every thread of
 # it and of every process below it, and (where gdb is installed) each one's stack
 # traces, so that a hang is diagnosable from the CI log; then SIGKILL them all and
 # return 1.
 stop_bounded() {
   local pid=$1 limit=${2:-15} i p t
+  # shellcheck disable=SC2034  # for the caller
+  stopped_status=0
   kill -TERM "$pid" 2>/dev/null || return 0
   for ((i = 0; i < limit * 10; i++)); do
     if ! kill -0 "$pid" 2>/dev/null; then
-      wait "$pid" 2>/dev/null || true
+      # shellcheck disable=SC2034  # for the caller
+      wait "$pid" 2>/dev/null || stopped_status=$?
       return 0
     fi
     sleep 0.1
@@ -82,7 +86,8 @@ stop_bounded() {
   echo "process $pid still running $limit s after SIGTERM; its threads and those below it (pid/tid comm state wchan syscall):" >&2
   for p in "${tree[@]}"; do
     for t in /proc/"$p"/task/*; do
-      echo "  $p/${t##*/} $(cut -d' ' -f2,3 "$t/stat" 2>/dev/null) $(cat "$t/wchan" 2>/dev/null) $(cut -d' ' -f1 "$t/syscall" 2>/dev/null)" >&2
+      # comm may hold spaces: the state is the first field after its ')'.
+      echo "  $p/${t##*/} $(cat "$t/comm" 2>/dev/null) $(sed 's/.*) \(.\).*/\1/' "$t/stat" 2>/dev/null) $(cat "$t/wchan" 2>/dev/null) $(cut -d' ' -f1 "$t/syscall" 2>/dev/null)" >&2
     done
     if command -v gdb >/dev/null; then
       timeout 30 gdb -p "$p" -batch -ex 'thread apply all bt' 2>/dev/null |

@@ -92,8 +92,10 @@ migrate)
     # Every connection counted queued is reset; one still mid-handshake as the
     # listener closed is reset too, uncounted (rare on loopback, where connect()
     # usually completes the handshake before it returns).
-    awk -F, '$1 == 0 && $3 > 0 && $4 >= $6 && $5 == 0 { ok0 = 1 }
-             $1 == 1 && $3 > 0 && $4 == 0 && $5 == 0 { ok1 = 1 }
+    # Other errors are not asserted: a worker leaving closes a connection it has
+    # just accepted whose request has not arrived yet (a short reply).
+    awk -F, '$1 == 0 && $3 > 0 && $4 >= $6 { ok0 = 1 }
+             $1 == 1 && $3 > 0 && $4 == 0 { ok1 = 1 }
              END { exit !(ok0 && ok1) }' "$runs" || fail "rows: $(cat "$runs")"
     grep -q '^tcp_migrate_req=1: completed [0-9]*, reset 0,' "$work/stdout" || fail "summary line"
     ;;
