@@ -33,7 +33,8 @@ Options:
   --out DIR          keep CSVs and server logs there (default: a temporary folder,
                      removed at exit)
   -h, --help         this text
-Needs root (network namespaces) and a kernel with net.ipv4.tcp_migrate_req.
+Writes runs.csv and, with gnuplot, migrate_req.png and .svg (plots/bench/migrate_req.gp)
+into --out. Needs root (network namespaces) and a kernel with net.ipv4.tcp_migrate_req.
 Exit status: 0 done, 1 a run failed, 2 bad usage or a missing prerequisite.
 USAGE
 }
@@ -147,5 +148,17 @@ awk -F, 'NR > 1 { k = $1; n[k]++; c[k, n[k]] = $3; r[k, n[k]] = $4; q[k, n[k]] =
   END { for (k = 0; k <= 1; k++) if (n[k])
           printf "tcp_migrate_req=%d: completed %s, reset %s, queued at close %s (%d runs)\n",
                  k, median(c, k, n[k]), median(r, k, n[k]), median(q, k, n[k]), n[k] }' "$work/runs.csv"
-[[ -n $out ]] && echo "rows: $work/runs.csv"
+if [[ -n $out ]]; then
+  echo "rows: $work/runs.csv"
+  if command -v gnuplot >/dev/null; then
+    echo "subtitle = \"Linux $(uname -r), $(nproc) CPUs, $io, $workers worker processes, -c $connections, $repeat runs per setting\"" >"$work/plotvars.gp"
+    for term in "pngcairo size 1100,650 font 'sans,11'" "svg size 1100,650 font 'sans,11' dynamic"; do
+      ext=png
+      [[ $term == svg* ]] && ext=svg
+      gnuplot -e "dir='$work'; load '$ROOT/plots/common.gp'; set terminal $term; set output '$work/migrate_req.$ext'" \
+        "$ROOT/plots/bench/migrate_req.gp" || die "drawing $work/migrate_req.$ext failed"
+    done
+    echo "chart: $work/migrate_req.png, .svg"
+  fi
+fi
 exit 0

@@ -98,6 +98,11 @@ migrate)
              $1 == 1 && $3 > 0 && $4 == 0 { ok1 = 1 }
              END { exit !(ok0 && ok1) }' "$runs" || fail "rows: $(cat "$runs")"
     grep -q '^tcp_migrate_req=1: completed [0-9]*, reset 0,' "$work/stdout" || fail "summary line"
+    if command -v gnuplot >/dev/null; then
+        [[ $(head -c 8 "$work/out/migrate_req.png" | od -An -tx1 | tr -d ' \n') == 89504e470d0a1a0a ]] \
+            || fail "migrate_req.png is not a PNG"
+        grep -q '<svg' "$work/out/migrate_req.svg" || fail "migrate_req.svg is not SVG"
+    fi
     ;;
 *)
     fail "unknown case"
