@@ -153,6 +153,8 @@ static void on_source(struct worker *w, struct ep *e, uint64_t now)
             arm_source(w, e, 0);
             e->source_pause_until = now + EMFILE_PAUSE_MS;
         }
+        if (fd == -ECANCELED)
+            arm_source(w, e, 0);  /* stopping: a shut-down listener stays readable */
         if (fd < 0)
             return;
         add_conn(w, e, fd, now);

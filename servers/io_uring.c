@@ -298,7 +298,7 @@ static void on_accept(struct worker *w, struct ur *u, const struct io_uring_cqe 
         stats_add(&w->st->accepted, 1);
         srv_accepted_options(res);
         add_conn(w, u, res, now);
-    } else if (res == -ECANCELED || (res == -EINVAL && srv_stopping(w->srv))) {
+    } else if (res == -ECANCELED || (res == -EINVAL && srv_listener_may_be_shut(w->srv))) {
         u->source_done = 1;  /* cancelled at stop, or the listener was shut down */
     } else if (res != -ECONNABORTED && res != -EINTR && res != -EAGAIN) {
         /* EMFILE, ENFILE, ENOBUFS, ...: counted as srv_accept does, and the

@@ -58,7 +58,7 @@ static void child_main(struct srv *s, struct worker *w, pid_t parent)
     sigaddset(&set, SIGTERM);
     int sig;
     while ((sig = sigwaitinfo(&set, &si)) < 0)
-        ;  /* EINTR: a handled signal (the blocking worker's SIGUSR1) landed here */
+        ;  /* EINTR: after a SIGSTOP and SIGCONT (signal(7)) */
     if (sig == SIGINT || si.si_pid == parent)
         atomic_store(&s->shared->stopping, 1);
     atomic_store(&s->stopping, 1);
@@ -110,39 +110,28 @@ static void signal_children(struct srv *s, int sig)
 
 static void process_stop(struct srv *s)
 {
-    struct child *kids = s->model_data;
-    int running = 0;
-    for (int i = 0; kids && i < s->nworkers; i++)
-        running += kids[i].pid > 0 && !kids[i].done;
-    atomic_store(&s->shared->stop_expected, running);  /* see srv_stop_listeners */
     signal_children(s, SIGTERM);
 }
 
-/* What became of the accept queue of the listener worker i owned alone, when it
- * left while the server kept running: the kernel resets those connections, or
- * with net.ipv4.tcp_migrate_req=1 hands them to a listener of the same
- * SO_REUSEPORT group, if one is still open. */
-static const char *queue_fate(struct srv *s, int i, const struct child *kids, char *text,
-                              size_t len)
+/* For a worker that left alone while the server kept running: how many
+ * connections its own listener held as it closed, and what the kernel did with
+ * them, as the worker recorded it (srv_stop_listeners). */
+static const char *queue_fate(struct srv *s, int i, char *text, size_t len)
 {
     const struct worker *w = &s->workers[i];
     if (srv_stopping(s) || !w->has_listener || w->shares_listener)
         return "";
-    int others = 0;
-    for (int j = 0; j < s->nworkers; j++)
-        others += j != i && !kids[j].done;
-    /* Taken, not read: these were not dropped at shutdown, and with
-     * tcp_migrate_req not dropped at all; the final table must not count them. */
-    unsigned long long queued = atomic_exchange(&s->stats[i].queued_at_close, 0);
-    int migrate = srv_tcp_migrate_req();
+    unsigned long long queued = atomic_load(&s->stats[i].queued_at_leave);
     if (queued == 0)
         return "; no connection was queued on its listener";
+    static const char *const fates[] = {
+        [SRV_QUEUE_RESET] = "reset (net.ipv4.tcp_migrate_req=0)",
+        [SRV_QUEUE_MOVED] = "moved to the others (net.ipv4.tcp_migrate_req=1)",
+        [SRV_QUEUE_RESET_LAST] = "reset: no listener left to move them to",
+        [SRV_QUEUE_RESET_NO_SYSCTL] = "reset (this kernel has no net.ipv4.tcp_migrate_req)",
+    };
     snprintf(text, len, "; its listener closed with %llu queued connection%s, %s", queued,
-             queued == 1 ? "" : "s",
-             migrate < 0 ? "reset (this kernel has no net.ipv4.tcp_migrate_req)"
-             : migrate == 0 ? "reset (net.ipv4.tcp_migrate_req=0)"
-             : others ? "moved to the others (net.ipv4.tcp_migrate_req=1)"
-                      : "reset: no listener left to move them to");
+             queued == 1 ? "" : "s", fates[atomic_load(&s->stats[i].leave_fate)]);
     return text;
 }
 
@@ -163,13 +152,14 @@ static int collect(struct srv *s)
             continue;
         }
         kids[i].done = 1;
+        srv_listener_gone(s, i);  /* if it died without closing it itself */
         if (WIFSIGNALED(status))
             fprintf(stderr, "acceptbench-server: worker %d (pid %d) was killed by signal %d (%s)\n",
                     i, (int)kids[i].pid, WTERMSIG(status), strsignal(WTERMSIG(status)));
         else if (!srv_stopping(s) || WEXITSTATUS(status) != 0)
             fprintf(stderr, "acceptbench-server: worker %d (pid %d) exited with status %d%s\n",
                     i, (int)kids[i].pid, WEXITSTATUS(status),
-                    queue_fate(s, i, kids, fate, sizeof fate));
+                    queue_fate(s, i, fate, sizeof fate));
     }
     return running;
 }

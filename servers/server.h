@@ -112,12 +112,9 @@ struct worker {
     void *strategy_data;         /* per-worker state of the strategy */
     void *io_data;               /* per-worker state of the io backend */
     int log_fd;                  /* --log-dir: this worker's log file, else -1 */
-    /* Set once the strategy has opened its listeners, before any fork: the
-     * worker accepts on a listener of its own, and other workers accept on it
-     * too (shared). */
-    int has_listener;
-    int shares_listener;
-    int stops_listener;          /* srv_stop_listeners: this process shuts it down */
+    /* Set once the strategy has opened its listeners, before any fork. */
+    int has_listener;            /* the worker accepts on a listen_fd */
+    int shares_listener;         /* ...which other workers accept on too */
     atomic_int finished;         /* its thread has returned from io->run */
     pthread_t thread;
 };
@@ -128,11 +125,11 @@ struct srv_shared {
     /* The whole server is stopping, as opposed to one worker process leaving on
      * its own (a rolling restart, somebody's kill). */
     atomic_int stopping;
-    /* Worker processes in a whole-server stop: how many the parent signalled,
-     * how many have counted their listener's queue (see model_process.c), and
-     * whether a shared listener has been shut down by one of them. */
-    atomic_int stop_expected;
-    atomic_int stop_counted;
+    /* Worker processes' own listeners still open, and how many are being shut
+     * down right now (srv_stop_listeners); whether a listener they share has
+     * been shut down by one of them. */
+    atomic_int listeners_open;
+    atomic_int closing;
     atomic_int shared_listener_stopped;
     /* The listener no worker owns (the pool's): its accept() failures, and the
      * connections still in its accept queue when stop() shut it down, which the
@@ -205,6 +202,13 @@ int srv_take_listener(struct worker *w, int wait);
  * listening socket, TCP_INFO's tcpi_unacked), or 0 when the kernel does not say.
  * stop() records this just before it shuts a listener down. */
 unsigned srv_listener_queued(int fd);
+/* What became of the queue of a listener closed by a worker leaving alone. */
+enum srv_queue_fate {
+    SRV_QUEUE_RESET,          /* tcp_migrate_req=0 */
+    SRV_QUEUE_MOVED,          /* tcp_migrate_req=1, to the rest of its group */
+    SRV_QUEUE_RESET_LAST,     /* tcp_migrate_req=1, but no listener was left open */
+    SRV_QUEUE_RESET_NO_SYSCTL /* a kernel before 5.14 */
+};
 /* net.ipv4.tcp_migrate_req in this network namespace: 1 when a closing
  * SO_REUSEPORT listener hands its queue to the rest of its group, 0 when the
  * kernel resets it, -1 when the kernel has no such setting (before 5.14). */
@@ -212,6 +216,12 @@ int srv_tcp_migrate_req(void);
 /* Is worker i the first holding its listener? stop() and close() reach each
  * socket once, through that worker. */
 int srv_first_holder(const struct srv *s, int i);
+/* An accept() that fails with EINVAL means a listener shut down by this server:
+ * is it stopping, in this process or (worker processes) as a whole? */
+int srv_listener_may_be_shut(const struct srv *s);
+/* Worker i's own listener is closed (or its process gone): once per listener,
+ * whoever sees it first. */
+void srv_listener_gone(struct srv *s, int i);
 /* stop() and close() for those strategies: every listener, through its first
  * holder. */
 void srv_stop_listeners(struct srv *s);

@@ -133,6 +133,10 @@ int srv_start(struct srv *s, char *err, size_t errlen)
         for (int j = 0; w->listen_fd >= 0 && j < s->nworkers; j++)
             if (j != i && s->workers[j].listen_fd == w->listen_fd)
                 w->shares_listener = 1;
+        if (w->has_listener && !w->shares_listener) {
+            atomic_store(&w->st->listener_open, 1);
+            atomic_fetch_add(&s->shared->listeners_open, 1);
+        }
     }
     if (s->model->start(s, err, errlen) < 0)
         return -1;
@@ -277,7 +281,7 @@ int srv_accept(struct srv *s, int fd, atomic_uint_fast64_t *errors)
         case EINVAL:        /* the listener was shut down: by this process, or by
                              * a sibling worker process in a whole-server stop
                              * whose signal has not reached this one yet */
-            if (srv_stopping(s) || atomic_load(&s->shared->stopping))
+            if (srv_listener_may_be_shut(s))
                 return -ECANCELED;
             /* fall through */
         default:
@@ -326,40 +330,79 @@ int srv_first_holder(const struct srv *s, int i)
     return fd >= 0;
 }
 
+int srv_listener_may_be_shut(const struct srv *s)
+{
+    return srv_stopping(s) || atomic_load(&s->shared->stopping);
+}
+
+void srv_listener_gone(struct srv *s, int i)
+{
+    if (atomic_exchange(&s->stats[i].listener_open, 0))
+        atomic_fetch_sub(&s->shared->listeners_open, 1);
+}
+
+/* A worker process shuts down the one listener it holds. Its own (reuseport):
+ * with net.ipv4.tcp_migrate_req=1 a closing listener's queue moves to one still
+ * open in the group, so in a whole-server stop only the last to close loses
+ * connections; it waits (at most 1 s) for the other shutdowns to finish, so
+ * that their queues have reached it, and counts just before its own. Without
+ * migration each loses its own queue. Leaving alone, the count and its fate go
+ * to the parent's report instead. A listener the processes share is shut down
+ * once, by the first in a whole-server stop, and by none leaving alone:
+ * shutdown() acts on the socket, not on this process's descriptor. */
+static void child_stop_listener(struct srv *s, struct worker *w, int whole)
+{
+    if (w->shares_listener) {
+        if (whole && atomic_exchange(&s->shared->shared_listener_stopped, 1) == 0) {
+            atomic_store(&w->st->dropped_at_stop, srv_listener_queued(w->listen_fd));
+            shutdown(w->listen_fd, SHUT_RD);
+        }
+        return;
+    }
+    int migrate = srv_tcp_migrate_req();
+    atomic_fetch_add(&s->shared->closing, 1);
+    srv_listener_gone(s, w->id);
+    int last = atomic_load(&s->shared->listeners_open) == 0;
+    if (whole && migrate == 1 && last)
+        for (int ms = 0; ms < 1000 && atomic_load(&s->shared->closing) > 1; ms++)
+            nanosleep(&(struct timespec){.tv_nsec = 1000000L}, NULL);
+    unsigned queued = srv_listener_queued(w->listen_fd);
+    if (whole) {
+        atomic_store(&w->st->dropped_at_stop, migrate == 1 && !last ? 0 : queued);
+    } else {
+        atomic_store(&w->st->queued_at_leave, queued);
+        atomic_store(&w->st->leave_fate, migrate < 0   ? SRV_QUEUE_RESET_NO_SYSCTL
+                                         : migrate == 0 ? SRV_QUEUE_RESET
+                                         : last         ? SRV_QUEUE_RESET_LAST
+                                                        : SRV_QUEUE_MOVED);
+    }
+    shutdown(w->listen_fd, SHUT_RD);
+    atomic_fetch_sub(&s->shared->closing, 1);
+}
+
 void srv_stop_listeners(struct srv *s)
 {
-    int in_child = getpid() != s->main_pid;
-    int whole = atomic_load(&s->shared->stopping);
-    /* Count every queue before shutting any listener down: with
-     * net.ipv4.tcp_migrate_req a reuseport listener's queue moves to another
-     * of its group when it closes, and would be counted twice. A worker
-     * process holds only its own listener: in a whole-server stop it counts,
-     * then waits for its siblings to have counted too. A listener worker
-     * processes share is shut down by the first of them in a whole-server
-     * stop, and by none when one leaves alone: shutdown() acts on the socket,
-     * not on this process's descriptor. */
-    for (int i = 0; i < s->nworkers; i++) {
-        struct worker *w = &s->workers[i];
-        w->stops_listener =
-            srv_first_holder(s, i) &&
-            (!in_child || !w->shares_listener ||
-             (whole && atomic_exchange(&s->shared->shared_listener_stopped, 1) == 0));
-        if (w->stops_listener)
-            atomic_store(&w->st->queued_at_close, srv_listener_queued(w->listen_fd));
+    if (getpid() != s->main_pid) {
+        int whole = atomic_load(&s->shared->stopping);
+        for (int i = 0; i < s->nworkers; i++)
+            if (s->workers[i].listen_fd >= 0)
+                child_stop_listener(s, &s->workers[i], whole);
+        return;
     }
-    if (in_child && whole) {
-        atomic_fetch_add(&s->shared->stop_counted, 1);
-        for (int ms = 0; ms < 100 && atomic_load(&s->shared->stop_counted) <
-                                         atomic_load(&s->shared->stop_expected); ms++)
-            nanosleep(&(struct timespec){.tv_nsec = 1000000L}, NULL);
-    }
+    /* One process holds them all: count every queue before shutting any
+     * listener down, since with tcp_migrate_req a reuseport listener's queue
+     * moves to another of its group when it closes and would be counted twice. */
+    for (int i = 0; i < s->nworkers; i++)
+        if (srv_first_holder(s, i))
+            atomic_store(&s->stats[i].dropped_at_stop,
+                         srv_listener_queued(s->workers[i].listen_fd));
     /* shutdown() rather than close(): it wakes threads blocked in accept() on
      * the socket (close() from another thread does not), and makes the
      * listener readable for pollers, which then see accept() fail. It also
      * resets every connection still in the accept queue, or hands it to the
      * rest of a reuseport group (tcp_migrate_req). */
     for (int i = 0; i < s->nworkers; i++)
-        if (s->workers[i].stops_listener)
+        if (srv_first_holder(s, i))
             shutdown(s->workers[i].listen_fd, SHUT_RD);
 }
 
@@ -416,7 +459,7 @@ static void snapshot(struct srv *s, struct stats_row *rows, struct stats_process
         s->strategy->process_stats(s, p);
     p->dropped_at_shutdown = atomic_load(&s->shared->dropped_at_shutdown);
     for (int i = 0; i < s->nworkers; i++)
-        p->dropped_at_shutdown += atomic_load(&s->stats[i].queued_at_close);
+        p->dropped_at_shutdown += atomic_load(&s->stats[i].dropped_at_stop);
 }
 
 void srv_stats_csv(struct srv *s, struct csv_buf *b)

@@ -24,10 +24,18 @@ struct worker_stats {
     /* The worker's own CPU figures, stored as it exits, once /proc forgets it. */
     atomic_uint_fast64_t exit_user_us;
     atomic_uint_fast64_t exit_sys_us;
-    /* Connections in the accept queue of the listener this worker's process
-     * shut down, counted just before; written by that process as it stops (the
-     * parent takes it back to 0 once it has reported a worker that left alone). */
-    atomic_uint_fast64_t queued_at_close;
+    /* The listener this worker's process closed, in a whole-server stop: the
+     * connections the kernel reset in its accept queue (none when
+     * net.ipv4.tcp_migrate_req moved them on). Written by that process. */
+    atomic_uint_fast64_t dropped_at_stop;
+    /* A worker process that left alone: the connections queued on its own
+     * listener as it closed, and what the kernel did with them (enum
+     * srv_queue_fate), for the parent's report. */
+    atomic_uint_fast64_t queued_at_leave;
+    atomic_int leave_fate;
+    /* This worker's process holds its own listener open; cleared, once, by
+     * whichever process sees it close (srv_shared.listeners_open). */
+    atomic_int listener_open;
 };
 
 /* Single-writer add: a plain load and store, no locked instruction on the hot path. */

@@ -63,7 +63,8 @@ descendants() {
 
 # stop_bounded PID [SECONDS]: SIGTERM the process (a server, or the `timeout`
 # wrapping one), wait at most SECONDS (default 15) for it to end, and set
-# stopped_status to its exit status (when it is a job of this shell). If it does not,
+# stopped_status to its exit status (it must be a job of this shell, or this is
+# 127). If it does not end,
 # print the state, kernel wait channel and current system call of every thread of
 # it and of every process below it, and (where gdb is installed) each one's stack
 # traces, so that a hang is diagnosable from the CI log; then SIGKILL them all and
@@ -72,7 +73,12 @@ stop_bounded() {
   local pid=$1 limit=${2:-15} i p t
   # shellcheck disable=SC2034  # for the caller
   stopped_status=0
-  kill -TERM "$pid" 2>/dev/null || return 0
+  if ! kill -TERM "$pid" 2>/dev/null; then
+    # Gone already: its status, if it was a job of this shell, still counts.
+    # shellcheck disable=SC2034  # for the caller
+    wait "$pid" 2>/dev/null || stopped_status=$?
+    return 0
+  fi
   for ((i = 0; i < limit * 10; i++)); do
     if ! kill -0 "$pid" 2>/dev/null; then
       # shellcheck disable=SC2034  # for the caller
