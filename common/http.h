@@ -39,8 +39,10 @@ int http_parse_response(const char *buf, size_t len, struct http_response *resp)
 
 /* A body in the chunked transfer coding (RFC 9112 section 7.1), read
  * incrementally without copying: chunk data, extensions and trailer fields are
- * skipped, only the framing is checked. Lines end in CRLF or a bare LF, as
- * heads may. */
+ * skipped, only the framing is checked. Lenient where framing does not depend
+ * on it: lines may end in a bare LF (as heads may), whitespace may follow the
+ * size without a ';', and extensions and trailer fields are not parsed, only
+ * kept free of control bytes and bounded in length. A CR must be followed by LF. */
 struct http_chunked {
     int state;
     unsigned line_len;   /* bytes of the current size or trailer line so far */

@@ -22,9 +22,10 @@
  *    whitespace, Connection, Content-Length, chunked) parses to exactly the fields
  *    it was built with: the parser accepts what it must, not only rejects safely;
  *  - the chunked-body decoder, fed the input whole, in two pieces at any point, or
- *    a byte at a time, gives the answer of a plain reading of RFC 9112 7.1 over
- *    the whole input (spec_chunked: malformed, the body's end at the same byte,
- *    or more needed), and never claims more bytes than it was given.
+ *    a byte at a time, gives the answer of a plain whole-input reading of the
+ *    framing of RFC 9112 7.1, with the leniencies http.h lists (spec_chunked:
+ *    malformed, the body's end at the same byte, or more needed), and never
+ *    claims more bytes than it was given.
  *
  * Each call runs on an exact-size heap copy, so AddressSanitizer catches a read one
  * byte past len. A broken contract prints what broke and aborts, and libFuzzer saves

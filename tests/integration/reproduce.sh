@@ -86,16 +86,16 @@ migrate)
         --out "$work/out" >"$work/stdout" 2>"$work/stderr" \
         || fail "exit $?: $(tail -n 5 "$work/stderr")"
     runs=$work/out/runs.csv
-    [[ $(head -n 1 "$runs") == tcp_migrate_req,run,completed,errors_reset,errors_other,queued_at_close ]] \
+    [[ $(head -n 1 "$runs") == tcp_migrate_req,run,completed,errors_reset,errors_short,errors_other,queued_at_close ]] \
         || fail "header of runs.csv"
     [[ $(wc -l <"$runs") == 3 ]] || fail "want 2 rows: $(cat "$runs")"
     # Every connection counted queued is reset; one still mid-handshake as the
     # listener closed is reset too, uncounted (rare on loopback, where connect()
-    # usually completes the handshake before it returns).
-    # Other errors are not asserted: a worker leaving closes a connection it has
-    # just accepted whose request has not arrived yet (a short reply).
-    awk -F, '$1 == 0 && $3 > 0 && $4 >= $6 { ok0 = 1 }
-             $1 == 1 && $3 > 0 && $4 == 0 { ok1 = 1 }
+    # usually completes the handshake before it returns). Short replies are not
+    # asserted (a worker leaving closes a connection it has just accepted whose
+    # request has not arrived yet); any other error is.
+    awk -F, '$1 == 0 && $3 > 0 && $4 >= $7 && $6 == 0 { ok0 = 1 }
+             $1 == 1 && $3 > 0 && $4 == 0 && $6 == 0 { ok1 = 1 }
              END { exit !(ok0 && ok1) }' "$runs" || fail "rows: $(cat "$runs")"
     grep -q '^tcp_migrate_req=1: completed [0-9]*, reset 0,' "$work/stdout" || fail "summary line"
     if command -v gnuplot >/dev/null; then

@@ -932,6 +932,8 @@ START_TEST(chunked_stops_at_its_end)
     http_chunked_start(&c);
     ck_assert_int_eq(http_chunked_feed(&c, two, 11, &done), 11);
     ck_assert_int_eq(done, 0);
+    ck_assert_int_eq(http_chunked_feed(&c, two + 11, 0, &done), 0);  /* nothing: no change */
+    ck_assert_int_eq(done, 0);
     ck_assert_int_eq(http_chunked_feed(&c, two + 11, 4, &done), 2);
     ck_assert_int_eq(done, 1);
     /* A chunk of 2^64 - 1 bytes is only skipped, never buffered. */
