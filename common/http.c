@@ -49,17 +49,15 @@ static int name_is(const char *s, size_t n, const char *want)
     return strlen(want) == n && strncasecmp(s, want, n) == 0;
 }
 
-/* Does a comma-separated header value contain `token` (case-insensitive)?
- * With last_only, only as its last element. */
-static int has_token(const char *s, const char *e, const char *token, int last_only)
+/* Does a comma-separated header value contain `token` (case-insensitive)? */
+static int has_token(const char *s, const char *e, const char *token)
 {
     size_t tl = strlen(token);
     while (s < e) {
         const char *comma = memchr(s, ',', (size_t)(e - s));
         const char *te = comma ? comma : e, *ts = s;
         trim(&ts, &te);
-        if ((size_t)(te - ts) == tl && strncasecmp(ts, token, tl) == 0 &&
-            (!last_only || !comma))
+        if ((size_t)(te - ts) == tl && strncasecmp(ts, token, tl) == 0)
             return 1;
         s = comma ? comma + 1 : e;
     }
@@ -94,11 +92,32 @@ static int parse_long(const char *s, const char *e, long *out)
 
 /* Header fields shared by requests and responses. */
 struct fields {
-    int conn_close, conn_keep_alive, chunked;
+    int conn_close, conn_keep_alive;
+    int transfer_encoding, chunked;   /* a Transfer-Encoding line; chunked is its last coding */
     long content_length;
     const char *worker;
     size_t worker_len;
 };
+
+/* One Transfer-Encoding line's codings, after those of earlier lines. The body is
+ * framed by chunked only when it is the last coding and comes once (RFC 9112 6.1);
+ * empty list elements are ignored (RFC 9110 5.6.1). */
+static int add_codings(const char *s, const char *e, struct fields *f)
+{
+    f->transfer_encoding = 1;
+    while (s < e) {
+        const char *comma = memchr(s, ',', (size_t)(e - s));
+        const char *te = comma ? comma : e, *ts = s;
+        trim(&ts, &te);
+        if (te > ts) {
+            if (f->chunked)
+                return HTTP_ERR_BAD;  /* a coding after chunked, or chunked twice */
+            f->chunked = te - ts == 7 && strncasecmp(ts, "chunked", 7) == 0;
+        }
+        s = comma ? comma + 1 : e;
+    }
+    return 0;
+}
 
 static int parse_fields(const char *p, const char *end, struct fields *f)
 {
@@ -120,8 +139,8 @@ static int parse_fields(const char *p, const char *end, struct fields *f)
         trim(&vs, &ve);
         size_t nl = (size_t)(colon - p);
         if (name_is(p, nl, "Connection")) {
-            f->conn_close |= has_token(vs, ve, "close", 0);
-            f->conn_keep_alive |= has_token(vs, ve, "keep-alive", 0);
+            f->conn_close |= has_token(vs, ve, "close");
+            f->conn_keep_alive |= has_token(vs, ve, "keep-alive");
         } else if (name_is(p, nl, "Content-Length")) {
             long v;
             if (parse_long(vs, ve, &v) < 0 ||
@@ -129,17 +148,16 @@ static int parse_fields(const char *p, const char *end, struct fields *f)
                 return HTTP_ERR_BAD;
             f->content_length = v;
         } else if (name_is(p, nl, "Transfer-Encoding")) {
-            /* chunked must be the final coding (RFC 9112 6.1): after it, the
-             * body would be framed by something this parser does not read. */
-            if (!has_token(vs, ve, "chunked", 1))
+            if (add_codings(vs, ve, f) < 0)
                 return HTTP_ERR_BAD;
-            f->chunked = 1;
         } else if (name_is(p, nl, "X-Worker")) {
             f->worker = vs;
             f->worker_len = (size_t)(ve - vs);
         }
         p = next;
     }
+    if (f->transfer_encoding && !f->chunked)
+        return HTTP_ERR_BAD;  /* a body framed by a coding this parser cannot read */
     if (f->chunked && f->content_length >= 0)
         return HTTP_ERR_BAD;  /* RFC 9112 6.3: a request smuggling vector */
     return 0;

@@ -345,9 +345,19 @@ START_TEST(request_chunked)
     /* A coding we cannot frame is malformed. */
     ck_assert_int_eq(req_rc("POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", 44), HTTP_ERR_BAD);
     ck_assert_int_eq(req_rc("POST / HTTP/1.1\r\nTransfer-Encoding:\r\n\r\n", 39), HTTP_ERR_BAD);
-    /* chunked, but not as the final coding: the body's end is not chunked's. */
+    /* chunked, but not as the final coding: the body's end is not chunked's;
+     * and chunked twice. */
     ck_assert_int_eq(req_rc("POST / HTTP/1.1\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", 53),
                      HTTP_ERR_BAD);
+    ck_assert_int_eq(req_rc("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n"
+                            "Transfer-Encoding: gzip\r\n\r\n", 72), HTTP_ERR_BAD);
+    ck_assert_int_eq(req_rc("POST / HTTP/1.1\r\nTransfer-Encoding: chunked, chunked\r\n\r\n", 56),
+                     HTTP_ERR_BAD);
+    /* Codings over two lines, and an empty list element, are fine. */
+    ck_assert_int_eq(req_parse("POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n"
+                               "Transfer-Encoding: chunked,\r\n\r\n", &buf, &r), 73);
+    ck_assert_int_eq(r.chunked, 1);
+    free(buf);
 }
 END_TEST
 
