@@ -219,9 +219,9 @@ int srv_first_holder(const struct srv *s, int i);
 /* An accept() that fails with EINVAL means a listener shut down by this server:
  * is it stopping, in this process or (worker processes) as a whole? */
 int srv_listener_may_be_shut(const struct srv *s);
-/* Worker i's own listener is closed (or its process gone): once per listener,
- * whoever sees it first. */
-void srv_listener_gone(struct srv *s, int i);
+/* Worker i's own listener is closed (or its process gone): counted once per
+ * listener, by whoever sees it first. Returns how many are still open after. */
+int srv_listener_gone(struct srv *s, int i);
 /* stop() and close() for those strategies: every listener, through its first
  * holder. */
 void srv_stop_listeners(struct srv *s);

@@ -335,10 +335,11 @@ int srv_listener_may_be_shut(const struct srv *s)
     return srv_stopping(s) || atomic_load(&s->shared->stopping);
 }
 
-void srv_listener_gone(struct srv *s, int i)
+int srv_listener_gone(struct srv *s, int i)
 {
     if (atomic_exchange(&s->stats[i].listener_open, 0))
-        atomic_fetch_sub(&s->shared->listeners_open, 1);
+        return atomic_fetch_sub(&s->shared->listeners_open, 1) - 1;
+    return atomic_load(&s->shared->listeners_open);
 }
 
 /* A worker process shuts down the one listener it holds. Its own (reuseport):
@@ -361,8 +362,9 @@ static void child_stop_listener(struct srv *s, struct worker *w, int whole)
     }
     int migrate = srv_tcp_migrate_req();
     atomic_fetch_add(&s->shared->closing, 1);
-    srv_listener_gone(s, w->id);
-    int last = atomic_load(&s->shared->listeners_open) == 0;
+    /* Last by this process's own decrement, not by a later look: two closing
+     * at once must not both see none left. */
+    int last = srv_listener_gone(s, w->id) == 0;
     if (whole && migrate == 1 && last)
         for (int ms = 0; ms < 1000 && atomic_load(&s->shared->closing) > 1; ms++)
             nanosleep(&(struct timespec){.tv_nsec = 1000000L}, NULL);
