@@ -421,6 +421,23 @@ static void assert_backs_off(const struct test_server *ts)
                   used_ms, t1 - t0);
 }
 
+/* Descriptors are free again: a new request gets its reply, every flooded
+ * connection is eventually accepted (and found closed), and only the new one
+ * was a request. Leaves the /stats reply in buf for the error counters. */
+static void assert_recovers(const struct test_server *ts, int workers, char *buf, size_t len)
+{
+    int err, fd = tn_connect(ts->port);
+    const char *req = "GET /hello?name=again HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+    tn_send_all(fd, req, strlen(req));
+    read_to_end(fd, buf, len, 10000, &err);
+    close(fd);
+    ck_assert_int_eq(err, 0);
+    assert_hello(buf, "again", 1, workers);
+    WAIT_UNTIL(stats_sum(ts->port, "accepted") == FLOOD + 1, 10000, "accepted count");
+    fetch_stats(ts->port, buf, len);
+    ck_assert_int_eq(tn_stats_sum(buf, "requests"), 1);
+}
+
 /* Pollers and the pool's acceptor accept until the descriptors run out: start
  * the server under RLIMIT_NOFILE 64 and flood it; the server holds 64 open, the
  * rest wait in the backlog; closing the flood frees them. */
@@ -428,7 +445,7 @@ static void exhaust_by_connections(int i)
 {
     struct test_server ts;
     static char reply[4096];
-    int fds[FLOOD], err;
+    int fds[FLOOD];
     const char *extra[] = {"--idle-timeout", "60000", NULL};
     start(&ts, i, "2", NOFILE, extra);
     for (int k = 0; k < FLOOD; k++)
@@ -441,17 +458,7 @@ static void exhaust_by_connections(int i)
 
     for (int k = 0; k < FLOOD; k++)
         close(fds[k]);
-    int fd = tn_connect(ts.port);
-    const char *req = "GET /hello?name=again HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
-    tn_send_all(fd, req, strlen(req));
-    read_to_end(fd, reply, sizeof reply, 10000, &err);
-    close(fd);
-    ck_assert_int_eq(err, 0);
-    assert_hello(reply, "again", 1, 2);
-    /* Every flooded connection is eventually accepted (and found closed). */
-    WAIT_UNTIL(stats_sum(ts.port, "accepted") == FLOOD + 1, 10000, "accepted count");
-    fetch_stats(ts.port, reply, sizeof reply);
-    ck_assert_int_eq(tn_stats_sum(reply, "requests"), 1);
+    assert_recovers(&ts, 2, reply, sizeof reply);
     if (is_pool(i))
         ck_assert_int_gt(tn_stats_get(reply, "acceptor_errors", 0), 0);
     else
@@ -485,7 +492,7 @@ static void exhaust_by_limit(int i)
 {
     struct test_server ts;
     static char reply[4096];
-    int fds[FLOOD], err;
+    int fds[FLOOD];
     const char *extra[] = {"--idle-timeout", "60000", NULL};
     static unsigned char idle_set[MAX_FD], busy_set[MAX_FD];
     start(&ts, i, "4", 0, extra);
@@ -516,16 +523,7 @@ static void exhaust_by_limit(int i)
     ck_assert_int_eq(tn_listen_queued(ts.port), FLOOD - 4);
 
     ck_assert_int_eq(prlimit(ts.pid, RLIMIT_NOFILE, &old, NULL), 0);
-    int fd = tn_connect(ts.port);
-    const char *req = "GET /hello?name=again HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
-    tn_send_all(fd, req, strlen(req));
-    read_to_end(fd, reply, sizeof reply, 10000, &err);
-    close(fd);
-    ck_assert_int_eq(err, 0);
-    assert_hello(reply, "again", 1, 4);
-    WAIT_UNTIL(stats_sum(ts.port, "accepted") == FLOOD + 1, 10000, "accepted count");
-    fetch_stats(ts.port, reply, sizeof reply);
-    ck_assert_int_eq(tn_stats_sum(reply, "requests"), 1);
+    assert_recovers(&ts, 4, reply, sizeof reply);
     ck_assert_int_gt(tn_stats_sum(reply, "accept_errors"), 0);
     ck_assert_int_eq(ts_stop(&ts), 0);
 }

@@ -218,25 +218,32 @@ long tn_stats_sum(const char *reply, const char *col)
     return sum;
 }
 
-int tn_count_listeners(int port)
+/* Inodes of the LISTEN sockets on `port`; returns how many (at most max). */
+static int listener_inodes(int port, unsigned long *inodes, int max)
 {
     static const char *const files[] = {"/proc/net/tcp", "/proc/net/tcp6"};
-    int count = 0;
+    int n = 0;
     for (int f = 0; f < 2; f++) {
         FILE *fp = fopen(files[f], "r");
         char line[512];
         if (!fp)
             continue;
-        while (fgets(line, sizeof line, fp)) {
+        while (fgets(line, sizeof line, fp) && n < max) {
             unsigned lport, state;
-            /* "  sl  local_address rem_address   st ..." — local is ADDR:PORT in hex */
-            if (sscanf(line, " %*d: %*[0-9A-Fa-f]:%x %*[0-9A-Fa-f]:%*x %x", &lport, &state) == 2 &&
-                (int)lport == port && state == 0x0A)
-                count++;
+            unsigned long inode;
+            if (sscanf(line, " %*d: %*[0-9A-Fa-f]:%x %*[0-9A-Fa-f]:%*x %x %*s %*s %*s %*s %*s %lu",
+                       &lport, &state, &inode) == 3 && (int)lport == port && state == 0x0A)
+                inodes[n++] = inode;
         }
         fclose(fp);
     }
-    return count;
+    return n;
+}
+
+int tn_count_listeners(int port)
+{
+    unsigned long inodes[256];
+    return listener_inodes(port, inodes, 256);
 }
 
 int ts_wait_exit(struct test_server *ts, unsigned timeout_ms, char *err, size_t errlen)
@@ -395,28 +402,6 @@ long tn_server_bytes_in(int port, int fd)
         diag_dump(TCPF_CONNECTED, port, ntohs(a.sin_port), get_peer_q, &q) != 1)
         return -1;
     return q.bytes_in;
-}
-
-/* Inodes of the LISTEN sockets on `port`; returns how many (at most max). */
-static int listener_inodes(int port, unsigned long *inodes, int max)
-{
-    static const char *const files[] = {"/proc/net/tcp", "/proc/net/tcp6"};
-    int n = 0;
-    for (int f = 0; f < 2; f++) {
-        FILE *fp = fopen(files[f], "r");
-        char line[512];
-        if (!fp)
-            continue;
-        while (fgets(line, sizeof line, fp) && n < max) {
-            unsigned lport, state;
-            unsigned long inode;
-            if (sscanf(line, " %*d: %*[0-9A-Fa-f]:%x %*[0-9A-Fa-f]:%*x %x %*s %*s %*s %*s %*s %lu",
-                       &lport, &state, &inode) == 3 && (int)lport == port && state == 0x0A)
-                inodes[n++] = inode;
-        }
-        fclose(fp);
-    }
-    return n;
 }
 
 /* Does the process whose /proc directory is `dir` hold a socket whose inode is
