@@ -6,29 +6,7 @@
 #include <string.h>
 
 #include "proto.h"
-
-/* Feed `reply` in pieces of `step` bytes; -100 means bytes beyond the reply. */
-static int feed(const struct proto_ops *p, const struct proto_req *req, const char *reply,
-                size_t len, size_t step, struct proto_state *st)
-{
-    char buf[4096];
-    size_t have = 0, pos = 0;
-    p->reply_start(st, req);
-    while (pos < len) {
-        size_t n = len - pos < step ? len - pos : step;
-        memcpy(buf + have, reply + pos, n);
-        have += n;
-        pos += n;
-        size_t used = 0;
-        int rc = p->consume(st, buf, have, &used);
-        ck_assert_uint_le(used, have);
-        if (rc != PROTO_MORE)
-            return used == have ? rc : -100;
-        memmove(buf, buf + used, have - used);
-        have -= used;
-    }
-    return p->eof(st);
-}
+#include "testproto.h"
 
 static void echo_req(struct proto_req *req, const char *payload)
 {
@@ -62,7 +40,7 @@ START_TEST(echo_match_any_split)
     const char *want = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
     for (size_t step = 1; step <= 26; step++) {
         struct proto_state st;
-        ck_assert_int_eq(feed(&proto_echo, &req, want, 26, step, &st), PROTO_DONE);
+        ck_assert_int_eq(testproto_feed(&proto_echo, &req, want, 26, step, &st), PROTO_DONE);
         ck_assert_int_eq(st.worker, -1);
         ck_assert_int_eq(st.server_closes, 0);
     }
@@ -76,18 +54,18 @@ START_TEST(echo_mismatch_short_extra)
     echo_req(&req, "hello");
     struct proto_state st;
     /* Not upper-cased: the server did not do its job. */
-    ck_assert_int_eq(feed(&proto_echo, &req, "hello", 5, 5, &st), PROTO_ERR_MALFORMED);
+    ck_assert_int_eq(testproto_feed(&proto_echo, &req, "hello", 5, 5, &st), PROTO_ERR_MALFORMED);
     /* One wrong byte at the end, found even when it arrives alone. */
-    ck_assert_int_eq(feed(&proto_echo, &req, "HELLX", 5, 1, &st), PROTO_ERR_MALFORMED);
-    ck_assert_int_eq(feed(&proto_echo, &req, "HELLX", 5, 4, &st), PROTO_ERR_MALFORMED);
+    ck_assert_int_eq(testproto_feed(&proto_echo, &req, "HELLX", 5, 1, &st), PROTO_ERR_MALFORMED);
+    ck_assert_int_eq(testproto_feed(&proto_echo, &req, "HELLX", 5, 4, &st), PROTO_ERR_MALFORMED);
     /* Closed before the whole reply. */
-    ck_assert_int_eq(feed(&proto_echo, &req, "HEL", 3, 2, &st), PROTO_ERR_SHORT);
-    ck_assert_int_eq(feed(&proto_echo, &req, "", 0, 1, &st), PROTO_ERR_SHORT);
+    ck_assert_int_eq(testproto_feed(&proto_echo, &req, "HEL", 3, 2, &st), PROTO_ERR_SHORT);
+    ck_assert_int_eq(testproto_feed(&proto_echo, &req, "", 0, 1, &st), PROTO_ERR_SHORT);
     /* More than was sent. */
-    ck_assert_int_eq(feed(&proto_echo, &req, "HELLO!", 6, 6, &st), -100);
+    ck_assert_int_eq(testproto_feed(&proto_echo, &req, "HELLO!", 6, 6, &st), -100);
     /* The state resets between requests. */
-    ck_assert_int_eq(feed(&proto_echo, &req, "HELLO", 5, 2, &st), PROTO_DONE);
-    ck_assert_int_eq(feed(&proto_echo, &req, "HELLO", 5, 3, &st), PROTO_DONE);
+    ck_assert_int_eq(testproto_feed(&proto_echo, &req, "HELLO", 5, 2, &st), PROTO_DONE);
+    ck_assert_int_eq(testproto_feed(&proto_echo, &req, "HELLO", 5, 3, &st), PROTO_DONE);
     proto_echo.free(&req);
 }
 END_TEST
@@ -114,8 +92,8 @@ START_TEST(greeter_close_is_the_reply)
     ck_assert_int_eq(proto_greeter.half_close_after_send, 1);
     ck_assert_uint_eq(proto_greeter.max_requests_per_conn, 1);
     struct proto_state st;
-    ck_assert_int_eq(feed(&proto_greeter, &req, "", 0, 1, &st), PROTO_DONE);
-    ck_assert_int_eq(feed(&proto_greeter, &req, "Hello, Alice\n", 13, 13, &st),
+    ck_assert_int_eq(testproto_feed(&proto_greeter, &req, "", 0, 1, &st), PROTO_DONE);
+    ck_assert_int_eq(testproto_feed(&proto_greeter, &req, "Hello, Alice\n", 13, 13, &st),
                      PROTO_ERR_MALFORMED);
     proto_greeter.free(&req);
 }

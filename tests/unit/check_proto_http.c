@@ -6,31 +6,16 @@
 #include <string.h>
 
 #include "proto.h"
+#include "testproto.h"
 
 static const char ok_reply[] =
     "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 13\r\n"
     "X-Worker: 3\r\nConnection: close\r\n\r\nHello, world\n";
 
-/* Feed `reply` in pieces of `step` bytes, keeping what the protocol did not use. */
+/* Feed `reply` to proto_http in pieces of `step` bytes (testproto_feed). */
 static int feed(const char *reply, size_t len, size_t step, struct proto_state *st)
 {
-    char buf[4096];
-    size_t have = 0, pos = 0;
-    proto_http.reply_start(st, NULL);
-    while (pos < len) {
-        size_t n = len - pos < step ? len - pos : step;
-        memcpy(buf + have, reply + pos, n);
-        have += n;
-        pos += n;
-        size_t used = 0;
-        int rc = proto_http.consume(st, buf, have, &used);
-        ck_assert_uint_le(used, have);
-        if (rc != PROTO_MORE)
-            return used == have ? rc : -100;   /* -100: bytes beyond the reply */
-        memmove(buf, buf + used, have - used);
-        have -= used;
-    }
-    return proto_http.eof(st);
+    return testproto_feed(&proto_http, NULL, reply, len, step, st);
 }
 
 START_TEST(request_bytes)
