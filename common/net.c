@@ -4,7 +4,6 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,16 +128,6 @@ int net_local_addr(char *err, size_t errlen, int fd, struct net_addr *out)
     out->len = sizeof out->ss;
     if (getsockname(fd, (struct sockaddr *)&out->ss, &out->len) < 0) {
         snprintf(err, errlen, "getsockname: %s", strerror(errno));
-        return -1;
-    }
-    return 0;
-}
-
-int net_set_nonblock(char *err, size_t errlen, int fd, int on)
-{
-    int fl = fcntl(fd, F_GETFL);
-    if (fl < 0 || fcntl(fd, F_SETFL, on ? fl | O_NONBLOCK : fl & ~O_NONBLOCK) < 0) {
-        snprintf(err, errlen, "fcntl O_NONBLOCK: %s", strerror(errno));
         return -1;
     }
     return 0;

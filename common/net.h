@@ -28,6 +28,5 @@ void net_addr_set_port(struct net_addr *a, int port);
 int net_listen(char *err, size_t errlen, const struct net_addr *a, int backlog, int flags);
 /* The address a bound socket actually got (resolves port 0). */
 int net_local_addr(char *err, size_t errlen, int fd, struct net_addr *out);
-int net_set_nonblock(char *err, size_t errlen, int fd, int on);
 
 #endif
