@@ -13,7 +13,7 @@
 #define CONFIG_MAX_SOURCE_IPS 256
 #define CONFIG_MAX_THREADS    256
 
-struct proto_ops;
+struct proto;
 
 struct config {
     struct net_addr target;          /* --target */
@@ -21,7 +21,7 @@ struct config {
     struct net_addr stats_addr;      /* --stats; the target by default */
     int stats_enabled;               /* read /stats: http by default, others with --stats */
     int stats_required;              /* --stats was given: a failed first read is fatal */
-    const struct proto_ops *proto;   /* --protocol */
+    const struct proto *proto;   /* --protocol */
     const char *path;                /* --path, HTTP request target */
     struct payload payload;          /* --payload: echo and greeter send these bytes */
 

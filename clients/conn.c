@@ -260,7 +260,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
     struct conn *c = s->data;
     struct loop_thread *t = c->t;
-    const struct proto_ops *proto = t->cfg->proto;
+    const struct proto *proto = t->cfg->proto;
     if (nread == 0)
         return;
     if (nread < 0) {

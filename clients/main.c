@@ -54,6 +54,8 @@ static const struct option long_opts[] = {
 
 static void usage(FILE *f)
 {
+    char names[64];
+    proto_names(names, sizeof names, 0);
     fprintf(f,
 "Usage: " PROG " [options]\n"
 "Open TCP connections to a server as fast as a schedule says, and measure how they\n"
@@ -102,7 +104,7 @@ static void usage(FILE *f)
 "completed); 1 target down (every connection refused), no connection completed,\n"
 "or a runtime failure; 2 bad usage; 130 interrupted by SIGINT/SIGTERM (partial\n"
 "results written, partial=1).\n",
-            proto_names());
+            names);
 }
 
 /* One line to stderr naming the option, then exit 2: usage errors never run load. */
@@ -272,8 +274,10 @@ static void parse_args(int argc, char **argv, struct config *cfg)
         die_usage(argv[optind], "unexpected argument; the target goes in --target");
 
     /* Cross-field rules. */
+    char names[64];
     if ((cfg->proto = proto_find(proto)) == NULL) {
-        snprintf(err, sizeof err, "unknown protocol '%s' (known: %s)", proto, proto_names());
+        proto_names(names, sizeof names, 0);
+        snprintf(err, sizeof err, "unknown protocol '%s' (known: %s)", proto, names);
         die_usage("--protocol", err);
     }
     if (net_parse_addr(target, &cfg->target, err, sizeof err) < 0)
@@ -297,8 +301,9 @@ static void parse_args(int argc, char **argv, struct config *cfg)
         cfg->stats_enabled = 0;
     cfg->stats_required = stats != NULL;
     if (payload && !cfg->proto->takes_payload) {
-        snprintf(err, sizeof err, "%s sends no payload (only echo and greeter do)",
-                 cfg->proto->name);
+        proto_names(names, sizeof names, 1);
+        snprintf(err, sizeof err, "%s sends no payload (these do: %s)", cfg->proto->name,
+                 names);
         die_usage("--payload", err);
     }
     if (payload_parse(payload ? payload : PAYLOAD_DEFAULT, &cfg->payload, err, sizeof err) < 0)

@@ -10,7 +10,7 @@
 
 #include "http.h"
 
-/* Returns of proto_ops.consume and proto_ops.eof. */
+/* Returns of proto.consume and proto.eof. */
 enum proto_rc {
     PROTO_MORE = 0,            /* the reply is not complete yet */
     PROTO_DONE = 1,            /* one complete, successful reply */
@@ -49,7 +49,7 @@ struct proto_state {
     size_t expect_len;
 };
 
-struct proto_ops {
+struct proto {
     const char *name;
     /* After the last request of a connection the client shuts down its write side
      * (shutdown(SHUT_WR)): the server reads until EOF, as the greeter does. */
@@ -75,13 +75,14 @@ struct proto_ops {
     int (*eof)(struct proto_state *st);
 };
 
-extern const struct proto_ops proto_http;
-extern const struct proto_ops proto_echo;
-extern const struct proto_ops proto_greeter;
+extern const struct proto proto_http;
+extern const struct proto proto_echo;
+extern const struct proto proto_greeter;
 
 /* The protocol called `name`, or NULL. */
-const struct proto_ops *proto_find(const char *name);
-/* "http, echo, greeter", for --help and error messages. */
-const char *proto_names(void);
+const struct proto *proto_find(const char *name);
+/* The table's names joined by ", " ("http, echo, greeter") into buf, for --help and
+ * error messages; with payload_only, only the protocols that send --payload. */
+void proto_names(char *buf, size_t len, int payload_only);
 
 #endif

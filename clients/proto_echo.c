@@ -71,7 +71,7 @@ static int echo_eof(struct proto_state *st)
     return PROTO_ERR_SHORT;        /* the server closed in the middle of a reply */
 }
 
-const struct proto_ops proto_echo = {
+const struct proto proto_echo = {
     .name = "echo",
     .takes_payload = 1,
     .init = echo_init,

@@ -60,7 +60,7 @@ static int greeter_eof(struct proto_state *st)
     return PROTO_DONE;             /* the server's close is the whole reply */
 }
 
-const struct proto_ops proto_greeter = {
+const struct proto proto_greeter = {
     .name = "greeter",
     .half_close_after_send = 1,
     .takes_payload = 1,

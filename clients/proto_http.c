@@ -126,7 +126,7 @@ static int http_eof(struct proto_state *st)
     return st->phase == PH_BODY_TO_EOF ? PROTO_DONE : PROTO_ERR_SHORT;
 }
 
-const struct proto_ops proto_http = {
+const struct proto proto_http = {
     .name = "http",
     .stats_in_band = 1,
     .init = http_init,

@@ -3,7 +3,7 @@
 #include <check.h>
 #include <string.h>
 
-int testproto_feed(const struct proto_ops *p, const struct proto_req *req, const char *reply,
+int testproto_feed(const struct proto *p, const struct proto_req *req, const char *reply,
                    size_t len, size_t step, struct proto_state *st)
 {
     char buf[4096];

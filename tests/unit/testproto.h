@@ -10,7 +10,7 @@
 /* Feed reply[0..len) to p in pieces of `step` bytes, presenting again what it did
  * not use. Returns its first answer other than PROTO_MORE, or p->eof at the end;
  * -100 when it finished with bytes beyond its reply. */
-int testproto_feed(const struct proto_ops *p, const struct proto_req *req, const char *reply,
+int testproto_feed(const struct proto *p, const struct proto_req *req, const char *reply,
                    size_t len, size_t step, struct proto_state *st);
 
 #endif
