@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <getopt.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,7 +67,8 @@ static void usage(FILE *f)
 "                             open loop: the most open at once (default 10000,\n"
 "                             or less to fit the open-file limit)\n"
 "  -r, --rate R               open loop: R new connections/s in total (5k, 5k/s)\n"
-"  -t, --threads T            libuv loops on T threads, load split evenly (default 2)\n"
+"  -t, --threads T            libuv loops on T threads, load split evenly (default:\n"
+"                             one per CPU, at most one per connection)\n"
 "  -k, --requests-per-conn K  requests per connection before closing (default 1)\n"
 "  -d, --duration D           measured time (10s, 500ms, 2m; default 10s)\n"
 "  -n, --count N              measure N connections instead of a duration (10k)\n"
@@ -191,6 +193,22 @@ static uint64_t opt_count(const char *opt, const char *s, uint64_t min, uint64_t
     return v;
 }
 
+/* The default --threads: a loop per CPU this process may run on (taskset counts),
+ * but no more loops than the load can keep busy: each needs a connection (-c 1 is
+ * one thread) and, in the open loop, a connection/s of its own. */
+static unsigned default_threads(const struct config *cfg)
+{
+    cpu_set_t set;
+    long cpus = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set)
+                                                           : sysconf(_SC_NPROCESSORS_ONLN);
+    uint64_t n = cpus < 1 ? 1 : cpus > CONFIG_MAX_THREADS ? CONFIG_MAX_THREADS : (uint64_t)cpus;
+    if (n > cfg->connections)
+        n = cfg->connections;
+    if (cfg->rate && n > cfg->rate)
+        n = cfg->rate;
+    return (unsigned)n;
+}
+
 /* Raise the open-file limit to its hard maximum: each connection is a descriptor. */
 static uint64_t raise_nofile(void)
 {
@@ -210,10 +228,10 @@ static void parse_args(int argc, char **argv, struct config *cfg)
     char err[160];
     const char *target = "127.0.0.1:8080", *stats = NULL, *proto = "http";
     const char *payload = NULL;
-    int duration_set = 0;
+    int duration_set = 0, threads_set = 0;
     /* The defaults, all here. */
     cfg->connections = 64;
-    cfg->threads = 2;
+    /* --threads: default_threads(), after parsing, from --connections and --rate */
     cfg->requests_per_conn = 1;
     cfg->duration_us = 10000000;
     cfg->timeout_us = 5000000;
@@ -234,7 +252,7 @@ static void parse_args(int argc, char **argv, struct config *cfg)
                       die_usage("--rate", "must be 1..100M connections/s");
                   break;
         case 't': cfg->threads = (unsigned)opt_count("--threads", optarg, 1, CONFIG_MAX_THREADS);
-                  break;
+                  threads_set = 1; break;
         case 'd': cfg->duration_us = opt_duration("--duration", optarg); duration_set = 1; break;
         case 'n': cfg->count = opt_count("--count", optarg, 1, UINT64_MAX / 2); break;
         case 'w': cfg->warmup_us = opt_duration("--warmup", optarg); break;
@@ -332,14 +350,16 @@ static void parse_args(int argc, char **argv, struct config *cfg)
         die_usage("--duration", "must be more than 0");
     if (cfg->timeout_us < 1000)
         die_usage("--timeout", "must be at least 1ms");
-    if (cfg->rate && cfg->rate < cfg->threads)
-        die_usage("--rate", "must be at least --threads connections/s");
     for (size_t i = 0; i < cfg->n_source_ips; i++)
         if (cfg->source_ips[i].ss.ss_family != cfg->target.ss.ss_family)
             die_usage("--source-ips", "address family differs from --target's");
     uint64_t nofile = raise_nofile();
     if (cfg->rate && !cfg->connections_set)     /* the open-loop cap, within the fd limit */
         cfg->connections = nofile > 10064 ? 10000 : nofile > 128 ? nofile - 64 : 64;
+    if (!threads_set)
+        cfg->threads = default_threads(cfg);
+    if (cfg->rate && cfg->rate < cfg->threads)
+        die_usage("--rate", "must be at least --threads connections/s");
     if (cfg->connections < cfg->threads)
         die_usage("--connections", "must be at least --threads (each thread needs one)");
     if (cfg->connections + 64 > nofile) {

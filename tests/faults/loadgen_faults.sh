@@ -585,6 +585,9 @@ case_bad_options() {
     bad --connections --connections 99999999
     bad --connections --connections 1000000       # more than the descriptor limit
     bad --connections --connections 1 --threads 2
+    bad --connections --connections 2 --threads 4   # an explicit -t above -c, refused
+    [[ $(cat "$work/stderr") == "$PROG: --connections: must be at least --threads (each thread needs one) (see --help)" ]] \
+        || fail "-c 2 -t 4: $(cat "$work/stderr")"
     bad --connections --connections                # no value
     bad -c -c
     bad --rate --rate -5

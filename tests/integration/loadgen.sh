@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Integration tests of acceptbench-load against a real acceptbench-server on 127.0.0.1.
 #
-#   loadgen.sh SERVER LOAD exact STRATEGY IO   counts match exactly (closed, warm-up, open loop)
+#   loadgen.sh SERVER LOAD exact STRATEGY IO   counts match exactly (closed, warm-up, open loop,
+#                                             keep-alive, one connection)
 #   loadgen.sh SERVER LOAD closed-port         target down: clear message, exit 1
 #   loadgen.sh SERVER LOAD sigint              SIGINT mid-run: exit 130, rows marked partial=1
 #
@@ -89,6 +90,17 @@ check_exact() {
     [[ $ts == "$completed" ]] || fail "timeseries.csv completed sums to $ts, not $completed"
 }
 
+# one_connection: -c 1 without -t runs on one thread (by default one per CPU, at most
+# one per connection), exits 0 and completes exactly its --count.
+one_connection() {
+    local out=$work/one
+    load --count 10 --connections 1 --out "$out" --label "one" >/dev/null \
+        || fail "--connections 1 without --threads did not exit 0"
+    check_exact "$out" 10
+    [[ $(last "$out/summary.csv" threads) == 1 ]] \
+        || fail "--connections 1: $(last "$out/summary.csv" threads) threads, expected 1"
+}
+
 load() {
     local rc=0
     timeout 60 "$load_bin" --target "127.0.0.1:$port" --no-progress "$@" || rc=$?
@@ -113,6 +125,7 @@ exact)
     check_exact "$out" 500
     [[ $(last "$out/summary.csv" requests) == 1500 ]] || fail "3 requests per connection"
     [[ $(last "$out/summary.csv" strategy) == "$1" ]] || fail "strategy not from /stats"
+    one_connection
     stop_server
     ;;
 closed-port)
