@@ -25,21 +25,9 @@ struct conn {
     int is_admin;              /* carried /stats: not load */
     int http10;                /* the last request was HTTP/1.0 */
     uint64_t idle_deadline_ms; /* used by pollable io backends */
-    struct conn *prev, *next;  /* owned by the io backend (idle list, free list) */
+    struct conn *prev, *next;  /* its place in a connlist */
     char in[CONN_IN_CAP];
 };
-
-struct proto {
-    const char *name;
-    const char *summary;                          /* one line for --help */
-    /* Consume what it can of c->in (shifting the rest down), append replies with
-     * conn_reply. Return 0 to keep reading, -1 to close once out is flushed. */
-    int (*on_input)(struct conn *c);
-    /* The peer shut down its write side; same return contract. */
-    int (*on_eof)(struct conn *c);
-};
-
-extern const struct proto proto_http, proto_echo, proto_greeter;
 
 void conn_reset(struct conn *c, struct worker *w, int fd);
 void conn_release(struct conn *c);                   /* close fd, keep buffers */

@@ -1,8 +1,11 @@
 #include "cpu.h"
 
+#include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 static int stat_file(const char *path, uint64_t *user_us, uint64_t *sys_us);
@@ -74,4 +77,26 @@ int cpu_thread_wakeups(int pid, int tid, uint64_t *wakeups)
     if (found)
         *wakeups = v;
     return found ? 0 : -1;
+}
+
+void cpu_pin_self(int cpu)
+{
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    if (sched_setaffinity(0, sizeof one, &one) < 0)
+        fprintf(stderr, "acceptbench-server: pinning to CPU %d: sched_setaffinity: %s\n", cpu,
+                strerror(errno));
+}
+
+void cpu_spin_us(unsigned us)
+{
+    if (!us)
+        return;
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    uint64_t ns = (uint64_t)us * 1000u;
+    do
+        clock_gettime(CLOCK_MONOTONIC, &t);
+    while ((uint64_t)((t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec)) < ns);
 }

@@ -1,4 +1,4 @@
-/* cpu: where the CPU time went, per thread and per process. */
+/* cpu: where the CPU time went, per thread and per process; and spending it. */
 #ifndef ACCEPTBENCH_CPU_H
 #define ACCEPTBENCH_CPU_H
 
@@ -17,5 +17,10 @@ int cpu_thread_wakeups(int pid, int tid, uint64_t *wakeups);
 int cpu_pid(int pid, uint64_t *user_us, uint64_t *sys_us);
 /* User and system time of the calling thread (getrusage(RUSAGE_THREAD)). */
 void cpu_self_thread(uint64_t *user_us, uint64_t *sys_us);
+/* Run the calling thread on that CPU only; a failure (the CPU went offline) is
+ * reported on stderr and the thread runs unpinned. */
+void cpu_pin_self(int cpu);
+/* Burn us microseconds of CPU, modelling an application's per-request cost. */
+void cpu_spin_us(unsigned us);
 
 #endif

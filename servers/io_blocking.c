@@ -62,7 +62,7 @@ static void blocking_run(struct worker *w)
         .tv_usec = (long)(s->cfg.idle_timeout_ms % 1000) * 1000,
     };
     for (;;) {
-        int fd = s->strategy->take(w, 1);
+        int fd = srv_take(w, 1);
         if (fd == -ECANCELED)
             return;
         if (fd == -EMFILE) {
@@ -102,9 +102,8 @@ static void blocking_fini(struct worker *w)
 }
 
 const struct io_backend io_blocking = {
-    .name = "blocking",
-    .summary = "block in accept(), then serve one connection at a time",
-    .pollable = 0,
+    .v = {.name = "blocking",
+          .summary = "block in accept(), then serve one connection at a time", .compared = 1},
     .init = blocking_init,
     .run = blocking_run,
     .wake = blocking_wake,

@@ -1,18 +1,19 @@
 /* epoll: each worker runs its own event loop with many connections in flight.
  * The worker's wait_fd (a listener, or the pool's eventfd) is registered
  * level-triggered; every wake-up on it that yields no connection is counted as
- * wasted. Idle connections sit on a list ordered by last activity, so the
- * oldest deadline is always at its head and the timeout is O(1). */
+ * wasted. Idle connections time out through the worker's connlist. */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "conn.h"
+#include "connlist.h"
 #include "server.h"
 
 #define EVENTS_PER_WAIT 256
@@ -24,44 +25,11 @@ struct ep {
     uint32_t source_events;      /* EPOLLIN, plus EPOLLEXCLUSIVE for epoll-exclusive */
     int source_armed;            /* wait_fd is registered */
     uint64_t source_pause_until; /* ms; re-arm after an EMFILE pause */
-    struct conn *head, *tail;    /* live connections, least recently active first */
-    struct conn *free_list;
-    int nconns;
+    struct connlist conns;
 };
 
 /* Distinct addresses to tell the two special fds from connections in data.ptr. */
 static char wake_tag, source_tag;
-
-static uint64_t now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
-}
-
-static void list_unlink(struct ep *e, struct conn *c)
-{
-    *(c->prev ? &c->prev->next : &e->head) = c->next;
-    *(c->next ? &c->next->prev : &e->tail) = c->prev;
-    c->prev = c->next = NULL;
-}
-
-static void list_append(struct ep *e, struct conn *c)
-{
-    c->prev = e->tail;
-    c->next = NULL;
-    *(e->tail ? &e->tail->next : &e->head) = c;
-    e->tail = c;
-}
-
-static void touch(struct ep *e, struct conn *c, uint64_t now)
-{
-    c->idle_deadline_ms = now + c->w->srv->cfg.idle_timeout_ms;
-    if (e->tail != c) {
-        list_unlink(e, c);
-        list_append(e, c);
-    }
-}
 
 static void conn_close(struct ep *e, struct conn *c)
 {
@@ -70,11 +38,7 @@ static void conn_close(struct ep *e, struct conn *c)
      * model's pool) may still be open there for a moment, and events for the
      * closed connection would then arrive with this struct already reused. */
     epoll_ctl(e->epfd, EPOLL_CTL_DEL, c->fd, NULL);
-    conn_release(c);
-    list_unlink(e, c);
-    c->next = e->free_list;
-    e->free_list = c;
-    e->nconns--;
+    connlist_put(&e->conns, c);
 }
 
 static int set_events(struct ep *e, struct conn *c, uint32_t events)
@@ -100,6 +64,7 @@ static int init_with(struct worker *w, uint32_t source_events, char *err, size_t
         return -1;
     }
     w->io_data = e;
+    e->conns.size = sizeof(struct conn);
     e->source_events = source_events;
     e->wake_fd = -1;
     if ((e->epfd = epoll_create1(EPOLL_CLOEXEC)) < 0 ||
@@ -119,24 +84,12 @@ static int init_with(struct worker *w, uint32_t source_events, char *err, size_t
 /* Register a connection the strategy just handed over. */
 static void add_conn(struct worker *w, struct ep *e, int fd, uint64_t now)
 {
-    struct conn *c = e->free_list;
-    if (c)
-        e->free_list = c->next;
-    else if (!(c = calloc(1, sizeof *c))) {
-        close(fd);
+    struct conn *c = connlist_add(&e->conns, w, fd, now);
+    if (!c)
         return;
-    }
-    conn_reset(c, w, fd);
     struct epoll_event ev = {.events = EPOLLIN | EPOLLRDHUP, .data.ptr = c};
-    if (epoll_ctl(e->epfd, EPOLL_CTL_ADD, fd, &ev) < 0) {
-        conn_release(c);
-        c->next = e->free_list;
-        e->free_list = c;
-        return;
-    }
-    e->nconns++;
-    list_append(e, c);
-    c->idle_deadline_ms = now + w->srv->cfg.idle_timeout_ms;
+    if (epoll_ctl(e->epfd, EPOLL_CTL_ADD, fd, &ev) < 0)
+        connlist_put(&e->conns, c);
 }
 
 /* Take up to accept_batch new connections from the strategy. */
@@ -144,7 +97,7 @@ static void on_source(struct worker *w, struct ep *e, uint64_t now)
 {
     const struct srv *s = w->srv;
     for (unsigned i = 0; i < s->cfg.accept_batch; i++) {
-        int fd = s->strategy->take(w, 0);
+        int fd = srv_take(w, 0);
         if (fd == -EAGAIN && i == 0)
             stats_add(&w->st->wasted_wakeups, 1);
         if (fd == -EMFILE) {
@@ -173,7 +126,7 @@ static void on_conn(struct ep *e, struct conn *c, uint32_t events, uint64_t now)
             conn_close(e, c);
             return;
         }
-        touch(e, c, now);
+        connlist_touch(&e->conns, c, now);
         rc = n > 0 ? s->proto->on_input(c) : s->proto->on_eof(c);
         if (rc == 0 && c->in_len == CONN_IN_CAP)
             rc = -1;  /* a protocol that neither consumes nor fails would stall */
@@ -207,11 +160,11 @@ static void on_stop(struct worker *w, struct ep *e, uint64_t now)
     /* Connections already handed over (the pool's queue) are served; a listener's
      * take() refuses once stopping, so this only drains hand-offs. */
     int fd;
-    while ((fd = w->srv->strategy->take(w, 0)) >= 0)
+    while ((fd = srv_take(w, 0)) >= 0)
         add_conn(w, e, fd, now);
     arm_source(w, e, 0);
     e->source_pause_until = 0;
-    for (struct conn *c = e->head, *next; c; c = next) {
+    for (struct conn *c = e->conns.head, *next; c; c = next) {
         next = c->next;
         if (c->in_len > 0 || conn_has_output(c))
             continue;
@@ -227,17 +180,15 @@ static void epoll_run(struct worker *w)
     const struct srv *s = w->srv;
     struct epoll_event events[EVENTS_PER_WAIT];
     int stopped = 0;
-    while (!stopped || e->nconns > 0) {
-        uint64_t now = now_ms();
-        int timeout = -1;
-        if (e->head)
-            timeout = e->head->idle_deadline_ms > now ? (int)(e->head->idle_deadline_ms - now) : 0;
+    while (!stopped || e->conns.live > 0) {
+        uint64_t now = connlist_now_ms();
+        int timeout = connlist_wait_ms(&e->conns, now);
         if (e->source_pause_until) {
             int t = e->source_pause_until > now ? (int)(e->source_pause_until - now) : 0;
             timeout = timeout < 0 || t < timeout ? t : timeout;
         }
         int n = epoll_wait(e->epfd, events, EVENTS_PER_WAIT, timeout);
-        now = now_ms();
+        now = connlist_now_ms();
         for (int i = 0; i < n; i++) {
             void *tag = events[i].data.ptr;
             if (tag == &wake_tag) {
@@ -258,8 +209,8 @@ static void epoll_run(struct worker *w)
             e->source_pause_until = 0;
             arm_source(w, e, 1);
         }
-        while (e->head && e->head->idle_deadline_ms <= now)
-            conn_close(e, e->head);
+        while (connlist_wait_ms(&e->conns, now) == 0)
+            conn_close(e, e->conns.head);
     }
 }
 
@@ -274,13 +225,7 @@ static void epoll_wake(struct worker *w)
 static void epoll_fini(struct worker *w)
 {
     struct ep *e = w->io_data;
-    while (e->head)
-        conn_close(e, e->head);
-    for (struct conn *c = e->free_list, *next; c; c = next) {
-        next = c->next;
-        conn_free(c);
-        free(c);
-    }
+    connlist_free(&e->conns);
     if (e->wake_fd >= 0)
         close(e->wake_fd);
     if (e->epfd >= 0)
@@ -304,10 +249,26 @@ static int epoll_exclusive_init(struct worker *w, char *err, size_t errlen)
     return init_with(w, EPOLLIN | EPOLLEXCLUSIVE, err, errlen);
 }
 
+/* Does the kernel take EPOLLEXCLUSIVE (Linux 4.5)? */
+static int epoll_exclusive_probe(char *err, size_t errlen)
+{
+    int ep = epoll_create1(EPOLL_CLOEXEC), fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct epoll_event ev = {.events = EPOLLIN | EPOLLEXCLUSIVE};
+    int ok = ep >= 0 && fd >= 0 && epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) == 0;
+    if (!ok)
+        snprintf(err, errlen, "EPOLLEXCLUSIVE: %s (needs Linux 4.5)", strerror(errno));
+    if (ep >= 0)
+        close(ep);
+    if (fd >= 0)
+        close(fd);
+    return ok ? 0 : -1;
+}
+
 const struct io_backend io_epoll_exclusive = {
-    .name = "epoll-exclusive",
-    .summary = "epoll with the listener registered EPOLLEXCLUSIVE: one waiter woken",
-    .pollable = 1,
+    .v = {.name = "epoll-exclusive",
+          .summary = "epoll with the listener registered EPOLLEXCLUSIVE: one waiter woken",
+          .feature = "epoll_exclusive", .probe = epoll_exclusive_probe,
+          .caps = SRV_CAP_POLLABLE},
     .init = epoll_exclusive_init,
     .run = epoll_run,
     .wake = epoll_wake,
@@ -315,9 +276,8 @@ const struct io_backend io_epoll_exclusive = {
 };
 
 const struct io_backend io_epoll = {
-    .name = "epoll",
-    .summary = "one epoll loop per worker, many connections in flight",
-    .pollable = 1,
+    .v = {.name = "epoll", .summary = "one epoll loop per worker, many connections in flight",
+          .caps = SRV_CAP_POLLABLE, .compared = 1},
     .init = epoll_init,
     .run = epoll_run,
     .wake = epoll_wake,

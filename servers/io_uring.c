@@ -1,11 +1,11 @@
 /* uring: each worker runs its own io_uring with many connections in flight.
- * Connections arrive by one multishot accept on the worker's listener (shared:
- * the same listener in every ring; reuseport: its own), or, for strategies that
- * hand connections over (pool), by a multishot poll on wait_fd followed by
- * take() until it runs dry. Every connection has at most one recv or send in
- * flight; the protocol handler is the same as for the other backends. Idle
- * connections sit on a list ordered by last activity, as in epoll, and the
- * ring's wait times out at the oldest deadline. */
+ * Where the strategy's workers accept (srv_accepts), connections arrive by one
+ * multishot accept on the worker's listener (shared or its own) and are
+ * reported with srv_admit; where it hands them over, by a multishot poll on
+ * wait_fd followed by srv_take until it runs dry. Every connection has at most
+ * one recv or send in flight; the protocol handler is the same as for the
+ * other backends. Idle connections time out through the worker's connlist, as
+ * in epoll: the ring's wait ends at the oldest deadline. */
 #include <errno.h>
 #include <liburing.h>
 #include <poll.h>
@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include "connlist.h"
 #include "server.h"
 
 #define RING_ENTRIES 512
@@ -36,7 +37,6 @@ struct uconn {
     int op;          /* OP_RECV or OP_SEND in flight, or 0 */
     int pending;     /* completions still to come: the op and any cancel of it */
     int dead;        /* close once pending reaches 0 */
-    int listed;      /* on the idle list */
 };
 
 struct ur {
@@ -49,17 +49,8 @@ struct ur {
     int pausing;                 /* an EMFILE back-off timeout is in flight */
     struct __kernel_timespec pause_ts;
     int stopped;
-    struct conn *head, *tail;    /* live connections, least recently active first */
-    struct conn *free_list;
-    int nconns;                  /* allocated to a socket, dead ones included */
+    struct connlist conns;       /* live counts the dead ones still in flight */
 };
-
-static uint64_t now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
-}
 
 static struct uconn *uc_of(struct conn *c)
 {
@@ -80,36 +71,9 @@ static void set_data(struct io_uring_sqe *sqe, struct uconn *uc, enum op op)
     io_uring_sqe_set_data64(sqe, (uint64_t)(uintptr_t)uc | (uint64_t)op);
 }
 
-static void list_unlink(struct ur *u, struct conn *c)
-{
-    *(c->prev ? &c->prev->next : &u->head) = c->next;
-    *(c->next ? &c->next->prev : &u->tail) = c->prev;
-    c->prev = c->next = NULL;
-}
-
-static void list_append(struct ur *u, struct conn *c)
-{
-    c->prev = u->tail;
-    c->next = NULL;
-    *(u->tail ? &u->tail->next : &u->head) = c;
-    u->tail = c;
-}
-
-static void touch(struct ur *u, struct conn *c, uint64_t now)
-{
-    c->idle_deadline_ms = now + c->w->srv->cfg.idle_timeout_ms;
-    if (u->tail != c) {
-        list_unlink(u, c);
-        list_append(u, c);
-    }
-}
-
 static void release(struct ur *u, struct uconn *uc)
 {
-    conn_release(&uc->c);
-    uc->c.next = u->free_list;
-    u->free_list = &uc->c;
-    u->nconns--;
+    connlist_put(&u->conns, &uc->c);
 }
 
 /* Close a connection: at once when nothing is in flight on it, else cancel what
@@ -117,10 +81,7 @@ static void release(struct ur *u, struct uconn *uc)
  * the buffers until then). */
 static void close_conn(struct ur *u, struct uconn *uc)
 {
-    if (uc->listed) {
-        list_unlink(u, &uc->c);
-        uc->listed = 0;
-    }
+    connlist_unlink(&u->conns, &uc->c);
     if (uc->dead)
         return;
     uc->dead = 1;
@@ -171,20 +132,11 @@ static void proceed(struct ur *u, struct uconn *uc)
 /* Serve a socket the strategy or the multishot accept just handed over. */
 static void add_conn(struct worker *w, struct ur *u, int fd, uint64_t now)
 {
-    struct conn *c = u->free_list;
-    if (c)
-        u->free_list = c->next;
-    else if (!(c = calloc(1, sizeof(struct uconn)))) {
-        close(fd);
+    struct conn *c = connlist_add(&u->conns, w, fd, now);
+    if (!c)
         return;
-    }
     struct uconn *uc = uc_of(c);
-    conn_reset(c, w, fd);
     uc->op = uc->pending = uc->dead = 0;
-    uc->listed = 1;
-    list_append(u, c);
-    c->idle_deadline_ms = now + w->srv->cfg.idle_timeout_ms;
-    u->nconns++;
     post_recv(u, uc);
 }
 
@@ -203,7 +155,7 @@ static void on_recv(struct ur *u, struct uconn *uc, int res, uint64_t now)
     int rc;
     if (res > 0) {
         conn_account_read(c, (size_t)res);
-        touch(u, c, now);
+        connlist_touch(&u->conns, c, now);
         rc = s->proto->on_input(c);
         if (rc == 0 && c->in_len == CONN_IN_CAP)
             rc = -1;  /* a protocol that neither consumes nor fails would stall */
@@ -237,14 +189,14 @@ static void arm_wake(struct ur *u)
     set_data(sqe, NULL, OP_WAKE);
 }
 
-/* The worker's source of connections: a multishot accept on its own listener,
+/* The worker's source of connections: a multishot accept on its listener,
  * else a multishot poll on the strategy's wait_fd. */
 static void arm_source(struct worker *w, struct ur *u)
 {
     if (u->source_armed || u->source_done || u->stopped || w->wait_fd < 0)
         return;
     struct io_uring_sqe *sqe = get_sqe(u);
-    if (w->listen_fd >= 0)
+    if (srv_accepts(w->srv))
         io_uring_prep_multishot_accept(sqe, w->listen_fd, NULL, NULL,
                                        SOCK_NONBLOCK | SOCK_CLOEXEC);
     else
@@ -271,7 +223,7 @@ static void pause_source(struct ur *u)
 static void take_all(struct worker *w, struct ur *u, uint64_t now)
 {
     for (int i = 0;; i++) {
-        int fd = w->srv->strategy->take(w, 0);
+        int fd = srv_take(w, 0);
         if (fd == -EAGAIN && i == 0)
             stats_add(&w->st->wasted_wakeups, 1);
         if (fd == -EMFILE)
@@ -295,13 +247,12 @@ static void on_accept(struct worker *w, struct ur *u, const struct io_uring_cqe 
 {
     int res = cqe->res;
     if (res >= 0) {
-        stats_add(&w->st->accepted, 1);
-        srv_accepted_options(res);
+        srv_admit(w, res);
         add_conn(w, u, res, now);
-    } else if (res == -ECANCELED || (res == -EINVAL && srv_listener_may_be_shut(w->srv))) {
+    } else if (res == -ECANCELED || (res == -EINVAL && listener_may_be_shut(w->srv))) {
         u->source_done = 1;  /* cancelled at stop, or the listener was shut down */
     } else if (res != -ECONNABORTED && res != -EINTR && res != -EAGAIN) {
-        /* EMFILE, ENFILE, ENOBUFS, ...: counted as srv_accept does, and the
+        /* EMFILE, ENFILE, ENOBUFS, ...: counted as listener_accept does, and the
          * multishot request has ended; re-arm after a pause. */
         stats_add(&w->st->accept_errors, 1);
         if (!(cqe->flags & IORING_CQE_F_MORE)) {
@@ -319,7 +270,7 @@ static void on_accept(struct worker *w, struct ur *u, const struct io_uring_cqe 
 static void on_source(struct worker *w, struct ur *u, const struct io_uring_cqe *cqe,
                       uint64_t now)
 {
-    if (w->listen_fd >= 0) {
+    if (srv_accepts(w->srv)) {
         on_accept(w, u, cqe, now);
         return;
     }
@@ -342,7 +293,7 @@ static void on_pause_over(struct worker *w, struct ur *u, uint64_t now)
     if (u->stopped)
         return;
     arm_source(w, u);
-    if (w->listen_fd < 0)
+    if (!srv_accepts(w->srv))
         take_all(w, u, now);  /* what already waits is no news to the poll */
 }
 
@@ -353,7 +304,7 @@ static void on_stop(struct worker *w, struct ur *u, uint64_t now)
     /* Connections already handed over (the pool's queue) are served; a listener's
      * take() refuses once stopping, so this only drains hand-offs. */
     int fd;
-    while ((fd = w->srv->strategy->take(w, 0)) >= 0)
+    while ((fd = srv_take(w, 0)) >= 0)
         add_conn(w, u, fd, now);
     u->stopped = 1;
     if (u->source_armed) {
@@ -361,7 +312,7 @@ static void on_stop(struct worker *w, struct ur *u, uint64_t now)
         io_uring_prep_cancel64(sqe, OP_SOURCE, 0);
         set_data(sqe, NULL, OP_CANCEL);
     }
-    for (struct conn *c = u->head, *next; c; c = next) {
+    for (struct conn *c = u->conns.head, *next; c; c = next) {
         next = c->next;
         if (uc_of(c)->op == OP_RECV && c->in_len == 0)
             close_conn(u, uc_of(c));
@@ -405,12 +356,12 @@ static void uring_run(struct worker *w)
     const struct srv *s = w->srv;
     arm_wake(u);
     arm_source(w, u);
-    while (!u->stopped || u->nconns > 0 || u->source_armed) {
-        uint64_t now = now_ms();
+    while (!u->stopped || u->conns.live > 0 || u->source_armed) {
+        uint64_t now = connlist_now_ms();
         struct __kernel_timespec ts, *tsp = NULL;
-        if (u->head) {
-            uint64_t wait = u->head->idle_deadline_ms > now ? u->head->idle_deadline_ms - now : 0;
-            ts = (struct __kernel_timespec){.tv_sec = (long long)(wait / 1000),
+        int wait = connlist_wait_ms(&u->conns, now);
+        if (wait >= 0) {
+            ts = (struct __kernel_timespec){.tv_sec = wait / 1000,
                                             .tv_nsec = (long long)(wait % 1000) * 1000000};
             tsp = &ts;
         }
@@ -421,7 +372,7 @@ static void uring_run(struct worker *w)
                     w->id, strerror(-rc));
             return;
         }
-        now = now_ms();
+        now = connlist_now_ms();
         unsigned head, seen = 0;
         io_uring_for_each_cqe(&u->ring, head, cqe) {
             on_cqe(w, u, cqe, now);
@@ -430,8 +381,8 @@ static void uring_run(struct worker *w)
         io_uring_cq_advance(&u->ring, seen);
         if (!u->stopped && srv_stopping(s))
             on_stop(w, u, now);
-        while (u->head && u->head->idle_deadline_ms <= now)
-            close_conn(u, uc_of(u->head));
+        while (connlist_wait_ms(&u->conns, now) == 0)
+            close_conn(u, uc_of(u->conns.head));
     }
 }
 
@@ -450,18 +401,7 @@ static void uring_fini(struct worker *w)
      * buffer below is written to after it is freed. */
     if (u->ring_ok)
         io_uring_queue_exit(&u->ring);
-    while (u->head) {
-        struct conn *c = u->head;
-        list_unlink(u, c);
-        conn_release(c);
-        conn_free(c);
-        free(c);
-    }
-    for (struct conn *c = u->free_list, *next; c; c = next) {
-        next = c->next;
-        conn_free(c);
-        free(c);
-    }
+    connlist_free(&u->conns);
     if (u->wake_fd >= 0)
         close(u->wake_fd);
     free(u);
@@ -476,6 +416,7 @@ static int uring_init(struct worker *w, char *err, size_t errlen)
         return -1;
     }
     w->io_data = u;
+    u->conns.size = sizeof(struct uconn);
     if ((u->wake_fd = eventfd(0, EFD_CLOEXEC)) < 0) {
         snprintf(err, errlen, "worker %d: eventfd: %s", w->id, strerror(errno));
         return -1;
@@ -501,14 +442,14 @@ static int uring_probe(char *err, size_t errlen)
     int major = 0, minor = 0;
     if (uname(&un) == 0 && sscanf(un.release, "%d.%d", &major, &minor) == 2 &&
         (major < 5 || (major == 5 && minor < 19))) {
-        snprintf(err, errlen, "--io uring: needs Linux 5.19 or later for multishot accept "
-                 "(running %.64s)", un.release);
+        snprintf(err, errlen, "needs Linux 5.19 or later for multishot accept (running %.64s)",
+                 un.release);
         return -1;
     }
     struct io_uring ring;
     int rc = io_uring_queue_init(4, &ring, IORING_SETUP_COOP_TASKRUN);
     if (rc < 0) {
-        snprintf(err, errlen, "--io uring: io_uring_queue_init: %s%s", strerror(-rc),
+        snprintf(err, errlen, "io_uring_queue_init: %s%s", strerror(-rc),
                  rc == -ENOSYS || rc == -EPERM
                      ? " (io_uring disabled: seccomp or sysctl kernel.io_uring_disabled)"
                      : "");
@@ -529,17 +470,16 @@ static int uring_probe(char *err, size_t errlen)
         io_uring_free_probe(pr);
     io_uring_queue_exit(&ring);
     if (missing) {
-        snprintf(err, errlen, "--io uring: the kernel's io_uring lacks %s", missing);
+        snprintf(err, errlen, "the kernel's io_uring lacks %s", missing);
         return -1;
     }
     return 0;
 }
 
 const struct io_backend io_uring = {
-    .name = "uring",
-    .summary = "one io_uring per worker: multishot accept, recv/send in the ring",
-    .pollable = 1,
-    .probe = uring_probe,
+    .v = {.name = "uring",
+          .summary = "one io_uring per worker: multishot accept, recv/send in the ring",
+          .feature = "io_uring", .probe = uring_probe, .caps = SRV_CAP_POLLABLE},
     .init = uring_init,
     .run = uring_run,
     .wake = uring_wake,

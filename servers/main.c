@@ -8,7 +8,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "conn.h"
 #include "probe.h"
 #include "server.h"
 #include "units.h"
@@ -17,23 +16,17 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-        "Usage: " PROG " [options]\n"
-        "  -s, --strategy NAME     how connections reach workers (default reuseport)\n");
-    for (int i = 0; srv_strategies[i]; i++)
-        fprintf(out, "        %-17s %s\n", srv_strategies[i]->name, srv_strategies[i]->summary);
-    fprintf(out,
-        "  -i, --io NAME           how a worker waits (default epoll)\n");
-    for (int i = 0; srv_io_backends[i]; i++)
-        fprintf(out, "        %-17s %s\n", srv_io_backends[i]->name, srv_io_backends[i]->summary);
-    fprintf(out,
-        "  -m, --model NAME        what a worker is (default thread)\n");
-    for (int i = 0; srv_models[i]; i++)
-        fprintf(out, "        %-17s %s\n", srv_models[i]->name, srv_models[i]->summary);
-    fprintf(out,
-        "  -P, --protocol NAME     what is said on a connection (default http)\n");
-    for (int i = 0; srv_protocols[i]; i++)
-        fprintf(out, "        %-17s %s\n", srv_protocols[i]->name, srv_protocols[i]->summary);
+    fprintf(out, "Usage: " PROG " [options]\n");
+    for (int a = 0; a < SRV_NAXES; a++) {
+        const struct srv_axis *x = &srv_axes[a];
+        char opt[40];
+        snprintf(opt, sizeof opt, "-%c, %s NAME", x->short_option, x->option);
+        fprintf(out, "  %-23s %s (default %s)\n", opt, x->question, x->default_value);
+        for (int i = 0; x->values[i]; i++) {
+            const struct axis_value *v = srv_axis_value((enum srv_axis_id)a, i);
+            fprintf(out, "        %-17s %s\n", v->name, v->summary);
+        }
+    }
     fprintf(out,
         "  -w, --workers N         worker threads (default: CPUs online)\n"
         "  -l, --listen ADDR:PORT  127.0.0.1:8080, [::1]:8080; port 0 picks one (default 127.0.0.1:8080)\n"
@@ -42,14 +35,22 @@ static void usage(FILE *out)
         "      --max-requests N    close a connection after N responses (default 0: no cap)\n"
         "      --idle-timeout MS   drop a silent connection after MS ms (default 5000)\n"
         "      --grace MS          at SIGINT/SIGTERM, wait MS ms for in-flight work (default 2000)\n"
-        "      --queue-size N      pool: hand-off queue capacity (default 1024)\n"
-        "      --accept-batch N    epoll: accepts per wake-up, at most (default 16)\n"
-        "      --incoming-cpu      reuseport: pin worker i to CPU i, set SO_INCOMING_CPU i\n"
-        "      --admin ADDR:PORT   serve GET /stats there too (any protocol; port 0 picks one)\n"
-        "      --log-dir DIR       greeter: append each greeting to DIR/worker-<i>.log\n"
+        "      --queue-size N      hand-off strategies: queue capacity (default 1024)\n"
+        "      --accept-batch N    pollable io: accepts per wake-up, at most (default 16)\n");
+    char names[256];
+    srv_axis_names(SRV_STRATEGY, SRV_CAP_INCOMING_CPU, names, sizeof names);
+    fprintf(out, "      --incoming-cpu      %s: pin worker i to CPU i, set SO_INCOMING_CPU i\n", names);
+    fprintf(out,
+        "      --admin ADDR:PORT   serve GET /stats there too (any protocol; port 0 picks one)\n");
+    srv_axis_names(SRV_PROTOCOL, SRV_CAP_LOGS, names, sizeof names);
+    fprintf(out, "      --log-dir DIR       %s: append each record to DIR/worker-<i>.log\n", names);
+    fprintf(out,
         "      --ready-file PATH   write port=, pid= (and admin_port=) there once listening\n"
         "      --list AXIS         print the values of strategy, io, model or protocol\n"
-        "      --probe             test this kernel's steering and io features, print each\n"
+        "      --compared AXIS     print those in the default comparison (run_bench.sh)\n"
+        "      --check             refuse as a start would (exit 3, one line), else exit 0;\n"
+        "                          opens nothing\n"
+        "      --probe             test this kernel for what the values need, print each\n"
         "  -h, --help              this text\n"
         "  -V, --version           print the version\n"
         "With http, GET /stats (CSV) is also served in band; see docs/protocol.md.\n");
@@ -70,44 +71,25 @@ static long int_opt(const char *opt, const char *arg, long min, long max)
     return v;
 }
 
-enum axis { AXIS_STRATEGY, AXIS_IO, AXIS_PROTOCOL, AXIS_MODEL };
-
-/* "a, b, c": the values of an axis, for error messages. */
-static const char *names(enum axis axis)
+/* --list AXIS (every value) or --compared AXIS (those in the default
+ * comparison): one name per line, for scripts. */
+static void list_axis(const char *axis, int compared_only)
 {
-    static char buf[256];
-    buf[0] = '\0';
-    for (int i = 0;; i++) {
-        const char *n = axis == AXIS_STRATEGY ? (srv_strategies[i] ? srv_strategies[i]->name : NULL)
-                        : axis == AXIS_IO     ? (srv_io_backends[i] ? srv_io_backends[i]->name : NULL)
-                        : axis == AXIS_MODEL  ? (srv_models[i] ? srv_models[i]->name : NULL)
-                                              : (srv_protocols[i] ? srv_protocols[i]->name : NULL);
-        if (!n)
-            break;
-        if (i)
-            strcat(buf, ", ");
-        strcat(buf, n);
-    }
-    return buf;
-}
-
-/* --list AXIS: one value per line, for scripts (run_bench.sh's "all"). */
-static void list_axis(const char *axis)
-{
-    static const char *const axes[] = {"strategy", "io", "protocol", "model"};  /* enum axis order */
-    for (int a = 0; a < 4; a++) {
-        if (strcmp(axis, axes[a]) != 0)
+    for (int a = 0; a < SRV_NAXES; a++) {
+        if (strcmp(axis, srv_axes[a].name) != 0)
             continue;
-        char buf[256];
-        snprintf(buf, sizeof buf, "%s", names((enum axis)a));
-        for (char *tok = strtok(buf, ", "); tok; tok = strtok(NULL, ", "))
-            printf("%s\n", tok);
+        for (int i = 0; srv_axes[a].values[i]; i++) {
+            const struct axis_value *v = srv_axis_value((enum srv_axis_id)a, i);
+            if (v->compared || !compared_only)
+                printf("%s\n", v->name);
+        }
         exit(0);
     }
-    die_usage("--list", "use strategy, io, model or protocol");
+    die_usage(compared_only ? "--compared" : "--list", "use strategy, io, model or protocol");
 }
 
-static void parse_args(int argc, char **argv, struct srv_config *cfg)
+/* Returns whether --check was given. */
+static int parse_args(int argc, char **argv, struct srv_config *cfg)
 {
     static const struct option opts[] = {
         {"strategy", required_argument, NULL, 's'},
@@ -129,26 +111,28 @@ static void parse_args(int argc, char **argv, struct srv_config *cfg)
         {"incoming-cpu", no_argument, NULL, 10},
         {"list", required_argument, NULL, 11},
         {"probe", no_argument, NULL, 12},
+        {"compared", required_argument, NULL, 13},
+        {"check", no_argument, NULL, 14},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
-    char err[160], msg[320];
+    char err[256], msg[320];
     long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     *cfg = (struct srv_config){
-        .strategy = "reuseport",
-        .io = "epoll",
+        .strategy = srv_axes[SRV_STRATEGY].default_value,
+        .io = srv_axes[SRV_IO].default_value,
+        .model = srv_axes[SRV_MODEL].default_value,
+        .protocol = srv_axes[SRV_PROTOCOL].default_value,
         .workers = ncpu > 0 ? (int)ncpu : 1,
         .backlog = 4096,
         .idle_timeout_ms = 5000,
         .grace_ms = 2000,
         .queue_size = 1024,
         .accept_batch = 16,
-        .protocol = "http",
-        .model = "thread",
     };
     net_parse_addr("127.0.0.1:8080", &cfg->listen, err, sizeof err);
-    int c;
+    int c, check = 0;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":s:i:w:l:b:P:m:hV", opts, NULL)) != -1) {
         switch (c) {
@@ -176,7 +160,9 @@ static void parse_args(int argc, char **argv, struct srv_config *cfg)
             break;
         case 9: cfg->log_dir = optarg; break;
         case 10: cfg->incoming_cpu = 1; break;
-        case 11: list_axis(optarg); break;
+        case 11: list_axis(optarg, 0); break;
+        case 13: list_axis(optarg, 1); break;
+        case 14: check = 1; break;
         case 12: probe_print(stdout); exit(0);
         case 'h': usage(stdout); exit(0);
         case 'V': printf(PROG " " ACCEPTBENCH_VERSION "\n"); exit(0);
@@ -191,26 +177,11 @@ static void parse_args(int argc, char **argv, struct srv_config *cfg)
     }
     if (optind < argc)
         die_usage(argv[optind], "unexpected argument (options only; see --help)");
-    if (!srv_find_strategy(cfg->strategy)) {
-        snprintf(msg, sizeof msg, "unknown strategy '%s' (use %s)", cfg->strategy, names(AXIS_STRATEGY));
-        die_usage("--strategy", msg);
+    if (srv_check_options(cfg, err, sizeof err) < 0) {
+        fprintf(stderr, PROG ": %s\n", err);
+        exit(2);
     }
-    if (!srv_find_io(cfg->io)) {
-        snprintf(msg, sizeof msg, "unknown io '%s' (use %s)", cfg->io, names(AXIS_IO));
-        die_usage("--io", msg);
-    }
-    if (!srv_find_proto(cfg->protocol)) {
-        snprintf(msg, sizeof msg, "unknown protocol '%s' (use %s)", cfg->protocol, names(AXIS_PROTOCOL));
-        die_usage("--protocol", msg);
-    }
-    if (!srv_find_model(cfg->model)) {
-        snprintf(msg, sizeof msg, "unknown model '%s' (use %s)", cfg->model, names(AXIS_MODEL));
-        die_usage("--model", msg);
-    }
-    if (cfg->incoming_cpu && strcmp(cfg->strategy, "reuseport") != 0)
-        die_usage("--incoming-cpu", "works with --strategy reuseport only");
-    if (cfg->log_dir && strcmp(cfg->protocol, "greeter") != 0)
-        die_usage("--log-dir", "only the greeter protocol writes logs (add --protocol greeter)");
+    return check;
 }
 
 /* Write port= and pid= through a temporary file and rename(), so a script
@@ -241,7 +212,13 @@ int main(int argc, char **argv)
     struct srv_config cfg;
     struct srv s;
     char err[256], addr[80];
-    parse_args(argc, argv, &cfg);
+    if (parse_args(argc, argv, &cfg)) {
+        if (srv_check_machine(&cfg, err, sizeof err) < 0) {
+            fprintf(stderr, PROG ": %s\n", err);
+            return 3;  /* not a usage error: this machine cannot run it */
+        }
+        return 0;
+    }
 
     /* Workers inherit this mask: only the main thread, in sigwait(), ever sees
      * SIGINT or SIGTERM, so shutdown runs in ordinary code, not a handler. */
@@ -266,7 +243,7 @@ int main(int argc, char **argv)
     }
     net_format_addr(&s.cfg.listen, addr, sizeof addr);
     printf("listening on %s strategy=%s io=%s model=%s protocol=%s workers=%d pid=%d", addr,
-           s.strategy->name, s.io->name, s.model->name, s.proto->name, s.nworkers,
+           s.strategy->v.name, s.io->v.name, s.model->v.name, s.proto->v.name, s.nworkers,
            (int)getpid());
     if (s.admin_port)
         printf(" admin_port=%d", s.admin_port);

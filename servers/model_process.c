@@ -32,8 +32,7 @@ static void child_main(struct srv *s, struct worker *w, pid_t parent)
     prctl(PR_SET_PDEATHSIG, SIGTERM);
     if (getppid() != parent)
         _exit(1);
-    if (s->strategy->fork_child)
-        s->strategy->fork_child(s, w);
+    srv_fork_child(s, w);
     for (int i = 0; i < s->nworkers; i++)
         if (&s->workers[i] != w && s->workers[i].log_fd >= 0) {
             close(s->workers[i].log_fd);
@@ -62,7 +61,7 @@ static void child_main(struct srv *s, struct worker *w, pid_t parent)
     if (sig == SIGINT || si.si_pid == parent)
         atomic_store(&s->shared->stopping, 1);
     atomic_store(&s->stopping, 1);
-    s->strategy->stop(s);   /* only this child's descriptors are still open */
+    srv_stop_sources(s);    /* only this child's descriptors are still open */
     /* A blocking worker's wake-up signal is lost if it lands just before the
      * call, and a listener left open would not end the wait: repeat it every
      * 50 ms until the thread is done. */
@@ -95,8 +94,7 @@ static int process_start(struct srv *s, char *err, size_t errlen)
             child_main(s, &s->workers[i], parent);
         kids[i].pid = pid;
     }
-    if (s->strategy->fork_parent)
-        s->strategy->fork_parent(s);
+    srv_fork_parent(s);
     return 0;
 }
 
@@ -115,7 +113,7 @@ static void process_stop(struct srv *s)
 
 /* For a worker that left alone while the server kept running: how many
  * connections its own listener held as it closed, and what the kernel did with
- * them, as the worker recorded it (srv_stop_listeners). */
+ * them, as the worker recorded it (listener_stop_all). */
 static const char *queue_fate(struct srv *s, int i, char *text, size_t len)
 {
     const struct worker *w = &s->workers[i];
@@ -125,10 +123,10 @@ static const char *queue_fate(struct srv *s, int i, char *text, size_t len)
     if (queued == 0)
         return "; no connection was queued on its listener";
     static const char *const fates[] = {
-        [SRV_QUEUE_RESET] = "reset (net.ipv4.tcp_migrate_req=0)",
-        [SRV_QUEUE_MOVED] = "moved to the others (net.ipv4.tcp_migrate_req=1)",
-        [SRV_QUEUE_RESET_LAST] = "reset: no listener left to move them to",
-        [SRV_QUEUE_RESET_NO_SYSCTL] = "reset (this kernel has no net.ipv4.tcp_migrate_req)",
+        [LISTENER_QUEUE_RESET] = "reset (net.ipv4.tcp_migrate_req=0)",
+        [LISTENER_QUEUE_MOVED] = "moved to the others (net.ipv4.tcp_migrate_req=1)",
+        [LISTENER_QUEUE_RESET_LAST] = "reset: no listener left to move them to",
+        [LISTENER_QUEUE_RESET_NO_SYSCTL] = "reset (this kernel has no net.ipv4.tcp_migrate_req)",
     };
     snprintf(text, len, "; its listener closed with %llu queued connection%s, %s", queued,
              queued == 1 ? "" : "s", fates[atomic_load(&s->stats[i].leave_fate)]);
@@ -152,7 +150,7 @@ static int collect(struct srv *s)
             continue;
         }
         kids[i].done = 1;
-        srv_listener_gone(s, i);  /* if it died without closing it itself */
+        listener_gone(s, i);  /* if it died without closing it itself */
         if (WIFSIGNALED(status))
             fprintf(stderr, "acceptbench-server: worker %d (pid %d) was killed by signal %d (%s)\n",
                     i, (int)kids[i].pid, WTERMSIG(status), strsignal(WTERMSIG(status)));
@@ -188,9 +186,8 @@ static void process_reap(struct srv *s)
 }
 
 const struct model model_process = {
-    .name = "process",
-    .summary = "workers are forked processes sharing counters through shared memory",
-    .shares_memory = 0,
+    .v = {.name = "process",
+          .summary = "workers are forked processes sharing counters through shared memory"},
     .start = process_start,
     .stop = process_stop,
     .join = process_join,

@@ -55,9 +55,8 @@ static void thread_reap(struct srv *s)
 }
 
 const struct model model_thread = {
-    .name = "thread",
-    .summary = "workers are threads of one process",
-    .shares_memory = 1,
+    .v = {.name = "thread", .summary = "workers are threads of one process",
+          .caps = SRV_CAP_SHARES_MEMORY, .compared = 1},
     .start = thread_start,
     .stop = thread_stop,
     .join = thread_join,

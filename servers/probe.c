@@ -1,30 +1,19 @@
-/* --probe: what the running kernel does with the accept-steering features
- * and the io backends that need a recent one, for env.txt. Each line is "name: answer"; answers come from trying, not from
- * version numbers, since distributions backport. */
+/* --probe: what the running kernel can do of what the server's values need,
+ * and whether it steers by SO_INCOMING_CPU, for env.txt. Each line is
+ * "feature: answer"; answers come from trying, not from version numbers, since
+ * distributions backport. */
 #include "probe.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <linux/filter.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "net.h"
 #include "server.h"
-
-static const char *epoll_exclusive(void)
-{
-    int ep = epoll_create1(EPOLL_CLOEXEC), fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct epoll_event ev = {.events = EPOLLIN | EPOLLEXCLUSIVE};
-    int ok = ep >= 0 && fd >= 0 && epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) == 0;
-    close(ep);
-    close(fd);
-    return ok ? "yes" : "no";
-}
 
 /* Two reuseport listeners with SO_INCOMING_CPU 0 and 1; from each CPU in turn,
  * connect a few times and see which listener's queue the connections reach. */
@@ -79,36 +68,22 @@ static const char *incoming_cpu(void)
     return !ran ? "unknown (could not connect)" : honoured ? "yes" : "no";
 }
 
-static const char *reuseport_cbpf(void)
-{
-    struct sock_filter code[] = {{BPF_RET | BPF_K, 0, 0, 0}};
-    struct sock_fprog prog = {.len = 1, .filter = code};
-    int one = 1, fd = socket(AF_INET, SOCK_STREAM, 0);
-    int ok = fd >= 0 && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) == 0 &&
-             setsockopt(fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &prog, sizeof prog) == 0;
-    close(fd);
-    return ok ? "yes" : "no";
-}
-
 void probe_print(FILE *out)
 {
-    fprintf(out, "epoll_exclusive: %s\n", epoll_exclusive());
-    fprintf(out, "reuseport_cbpf: %s\n", reuseport_cbpf());
-    fprintf(out, "incoming_cpu_steering: %s\n", incoming_cpu());
-    /* Every io backend that checks the kernel at start-up, with the reason it
-     * would give for refusing. */
-    for (const struct io_backend *const *io = srv_io_backends; *io; io++) {
-        char err[256] = "";
-        if (!(*io)->probe)
-            continue;
-        if ((*io)->probe(err, sizeof err) == 0) {
-            fprintf(out, "io_%s: yes\n", (*io)->name);
-            continue;
+    /* Every axis value that needs a kernel feature, with the reason it would
+     * be refused at start-up. */
+    for (int a = 0; a < SRV_NAXES; a++)
+        for (int i = 0; srv_axes[a].values[i]; i++) {
+            const struct axis_value *v = srv_axis_value((enum srv_axis_id)a, i);
+            char why[256];
+            if (!v->probe)
+                continue;
+            if (v->probe(why, sizeof why) == 0)
+                fprintf(out, "%s: yes\n", v->feature);
+            else
+                fprintf(out, "%s: no (%s)\n", v->feature, why);
         }
-        /* The start-up refusal names the option; here the line does. */
-        const char *why = err, *sep = strstr(err, ": ");
-        if (strncmp(err, "--io ", 5) == 0 && sep)
-            why = sep + 2;
-        fprintf(out, "io_%s: no (%s)\n", (*io)->name, why);
-    }
+    /* Not a value's need but an option's effect, which older kernels accept
+     * and ignore: whether SO_INCOMING_CPU steers (--incoming-cpu). */
+    fprintf(out, "incoming_cpu_steering: %s\n", incoming_cpu());
 }

@@ -3,8 +3,8 @@
 
 #include <stdio.h>
 
-/* Try each accept-steering feature and each io backend's kernel needs on this
- * kernel, and print "name: answer" lines. */
+/* Try, on this kernel, what each axis value needs and whether SO_INCOMING_CPU
+ * steers; print a "feature: answer" line for each. */
 void probe_print(FILE *out);
 
 #endif

@@ -4,6 +4,7 @@
 #include <ctype.h>
 
 #include "conn.h"
+#include "server.h"
 
 static int echo_on_input(struct conn *c)
 {
@@ -21,8 +22,8 @@ static int echo_on_eof(struct conn *c)
 }
 
 const struct proto proto_echo = {
-    .name = "echo",
-    .summary = "write back every byte upper-cased until the client closes",
+    .v = {.name = "echo",
+          .summary = "write back every byte upper-cased until the client closes"},
     .on_input = echo_on_input,
     .on_eof = echo_on_eof,
 };

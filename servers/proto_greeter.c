@@ -40,8 +40,9 @@ static int greeter_on_eof(struct conn *c)
 }
 
 const struct proto proto_greeter = {
-    .name = "greeter",
-    .summary = "read a name until EOF, record \"Hello, <name>\", close without reply",
+    .v = {.name = "greeter",
+          .summary = "read a name until EOF, record \"Hello, <name>\", close without reply",
+          .caps = SRV_CAP_LOGS},
     .on_input = greeter_on_input,
     .on_eof = greeter_on_eof,
 };

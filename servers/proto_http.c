@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "conn.h"
+#include "cpu.h"
 #include "csv.h"
 #include "server.h"
 
@@ -57,7 +58,7 @@ static int serve_hello(struct conn *c, const struct http_request *req, int head_
     if (http_query_param(req->query, req->query_len, "name", &raw, &raw_len) &&
         http_url_decode(raw, raw_len, name, sizeof name) < 0)
         return respond_error(c, 400, "Bad Request", "bad name: percent-encode it, at most 256 bytes", "");
-    srv_do_work(c->w->srv);
+    cpu_spin_us(c->w->srv->cfg.work_us);
     int n = snprintf(body, sizeof body, "Hello, %s\n", name);
     return respond(c, 200, "OK", "text/plain", "", body, (size_t)n, head_only, close);
 }
@@ -131,8 +132,8 @@ static int http_on_eof(struct conn *c)
 }
 
 const struct proto proto_http = {
-    .name = "http",
-    .summary = "GET /hello?name=X and GET /stats (docs/protocol.md)",
+    .v = {.name = "http", .summary = "GET /hello?name=X and GET /stats (docs/protocol.md)",
+          .compared = 1},
     .on_input = http_on_input,
     .on_eof = http_on_eof,
 };

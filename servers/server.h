@@ -1,8 +1,10 @@
 /* The server's shared core: the run-time objects and the tables that make each
  * axis pluggable. A strategy decides how a connection reaches a worker, an io
- * backend decides how a worker waits, a protocol decides what is said on a
- * connection. Adding a value to an axis means one new file and one table line
- * (strategies.c, io.c); no axis ever tests another's name. */
+ * backend how a worker waits, a model what a worker is, a protocol what is said
+ * on a connection. Every value of every axis begins with a struct axis_value,
+ * and servers/registry.cmake lists them: adding one is its file, its name there
+ * and its source in servers/CMakeLists.txt. No axis tests another's name; what
+ * one must know of another is a capability flag. */
 #ifndef ACCEPTBENCH_SERVER_H
 #define ACCEPTBENCH_SERVER_H
 
@@ -20,12 +22,12 @@
 struct srv;
 struct worker;
 struct conn;
-struct proto;
 
 struct srv_config {
     const char *strategy;
     const char *io;
-    const char *model;           /* thread, process */
+    const char *model;
+    const char *protocol;
     int workers;
     struct net_addr listen;
     int backlog;
@@ -34,48 +36,80 @@ struct srv_config {
     unsigned max_requests;       /* 0: unlimited */
     unsigned idle_timeout_ms;
     unsigned grace_ms;
-    unsigned queue_size;         /* pool hand-off queue capacity */
+    unsigned queue_size;         /* hand-off queue capacity */
     unsigned accept_batch;       /* pollable io: accepts per wake-up, at most */
-    int incoming_cpu;            /* reuseport: SO_INCOMING_CPU = worker i's CPU, pinned */
-    const char *protocol;        /* http, echo, greeter */
-    const char *log_dir;         /* greeter: one log file per worker there */
+    int incoming_cpu;            /* SO_INCOMING_CPU = worker i's CPU, pinned */
+    const char *log_dir;         /* one log file per worker there */
     struct net_addr admin;       /* --admin: /stats on its own listener */
     int admin_enabled;
 };
 
-struct strategy {
+/* What one value of an axis can do that another axis may need to know. */
+enum {
+    SRV_CAP_PINS_CPUS = 1u << 0,     /* strategy: worker i runs on CPU i */
+    SRV_CAP_INCOMING_CPU = 1u << 1,  /* strategy: takes --incoming-cpu (which pins) */
+    SRV_CAP_POLLABLE = 1u << 2,      /* io: waits with a poller, so listeners and
+                                      * sockets are non-blocking and hand-offs are
+                                      * signalled through an fd */
+    SRV_CAP_SHARES_MEMORY = 1u << 3, /* model: one address space and fd table */
+    SRV_CAP_LOGS = 1u << 4,          /* protocol: writes --log-dir files */
+};
+
+/* The first member of every axis value. */
+struct axis_value {
     const char *name;
-    const char *summary;                          /* one line for --help */
-    /* Create listeners and whatever hands connections to workers; set every
-     * worker's wait_fd. Returns 0 or -1 with a message in err. */
+    const char *summary;         /* one line for --help */
+    /* The kernel feature it needs, as --probe names it; NULL with probe. */
+    const char *feature;
+    /* Can the running kernel run it? 0, or -1 with the reason in err. Tried at
+     * start-up, before anything is opened or forked, and by --probe; NULL when
+     * every kernel this builds on can. */
+    int (*probe)(char *err, size_t errlen);
+    unsigned caps;               /* SRV_CAP_* */
+    int compared;                /* in run_bench.sh's default comparison */
+};
+
+/* Where a strategy's workers get their connections. */
+enum srv_source {
+    SRV_SOURCE_HANDOFF,          /* from the strategy, through take() and wait_fd */
+    SRV_SOURCE_SHARED_LISTENER,  /* accept() on one listener they all share */
+    SRV_SOURCE_OWN_LISTENER,     /* accept() on a listener of their own (reuseport) */
+};
+
+struct strategy {
+    struct axis_value v;
+    enum srv_source source;
+    /* A listener source: the core opens the listeners (listener.c), then calls
+     * this to configure them (may be NULL). A hand-off: create whatever hands
+     * connections to workers and set every worker's wait_fd. 0, or -1 with a
+     * message in err; close() releases what was made either way. */
     int (*open)(struct srv *s, char *err, size_t errlen);
-    /* Start helper threads once workers run (pool's acceptor); may be NULL. */
-    int (*start)(struct srv *s, char *err, size_t errlen);
-    /* The worker's next connection: an fd, or -EAGAIN when none is ready (only
-     * when !wait), -EMFILE when out of descriptors, -ECANCELED when stopping. */
+    /* A hand-off only: the worker's next connection, an fd, or -EAGAIN when
+     * none is ready (only when !wait), -EMFILE when out of descriptors,
+     * -ECANCELED when stopping. Workers on a listener source accept by
+     * themselves (srv_take, or the io backend's own accept and srv_admit). */
     int (*take)(struct worker *w, int wait);
+    /* The hooks below may be NULL. For a listener source the core stops,
+     * closes and hands over the listeners itself; these do what else the
+     * strategy made. */
+    /* Start helper threads once workers run (pool's acceptor). */
+    int (*start)(struct srv *s, char *err, size_t errlen);
     /* Stop handing out connections and wake every take() blocked in the kernel
      * or on a condition variable. Called once, from the main thread. */
     void (*stop)(struct srv *s);
     /* After every worker has been joined: release everything open() made. */
     void (*close)(struct srv *s);
-    /* Fill the strategy's process-wide figures (queue_peak, acceptor_errors);
-     * may be NULL when it has none. */
+    /* Fill the strategy's process-wide figures (queue_peak, acceptor_errors). */
     void (*process_stats)(struct srv *s, struct stats_process *p);
     /* Process model only, after fork: in the child that runs `own`, close every
      * descriptor that belongs to other workers or to the parent (and set it to
      * -1); in the parent, close what now belongs to the children. */
     void (*fork_child)(struct srv *s, struct worker *own);
     void (*fork_parent)(struct srv *s);
-    /* In the worker's own thread, before it waits for connections (pinning);
-     * may be NULL. */
-    void (*on_worker_start)(struct worker *w);
 };
 
 struct model {
-    const char *name;
-    const char *summary;
-    int shares_memory;           /* workers share one address space and fd table */
+    struct axis_value v;
     /* Start every worker (after the strategy's open). A forked child never
      * returns from here. */
     int (*start)(struct srv *s, char *err, size_t errlen);
@@ -88,31 +122,32 @@ struct model {
 };
 
 struct io_backend {
-    const char *name;
-    const char *summary;
-    /* Workers wait on wait_fd with a poller, so listeners and accepted sockets
-     * must be non-blocking and hand-offs must be signalled through an fd. */
-    int pollable;
-    /* Can the running kernel run this backend? Called once at start-up, before
-     * anything is opened or forked; 0, or -1 with a one-line reason in err. May
-     * be NULL (always can). */
-    int (*probe)(char *err, size_t errlen);
+    struct axis_value v;
     int (*init)(struct worker *w, char *err, size_t errlen);
     void (*run)(struct worker *w);                /* the worker thread's body */
     void (*wake)(struct worker *w);               /* unblock run() at shutdown */
     void (*fini)(struct worker *w);
 };
 
+struct proto {
+    struct axis_value v;
+    /* Consume what it can of c->in (shifting the rest down), append replies with
+     * conn_reply. Return 0 to keep reading, -1 to close once out is flushed. */
+    int (*on_input)(struct conn *c);
+    /* The peer shut down its write side; same return contract. */
+    int (*on_eof)(struct conn *c);
+};
+
 struct worker {
     int id;
     struct srv *srv;
     struct worker_stats *st;     /* this worker's counters; only it writes them */
-    int listen_fd;               /* shared/reuseport: where take() accepts */
-    int wait_fd;                 /* readable when take() may succeed */
+    int listen_fd;               /* a listener source: where it accepts */
+    int wait_fd;                 /* readable when a connection may be taken */
     void *strategy_data;         /* per-worker state of the strategy */
     void *io_data;               /* per-worker state of the io backend */
     int log_fd;                  /* --log-dir: this worker's log file, else -1 */
-    /* Set once the strategy has opened its listeners, before any fork. */
+    /* Set once the listeners are open, before any fork. */
     int has_listener;            /* the worker accepts on a listen_fd */
     int shares_listener;         /* ...which other workers accept on too */
     atomic_int finished;         /* its thread has returned from io->run */
@@ -126,15 +161,15 @@ struct srv_shared {
      * its own (a rolling restart, somebody's kill). */
     atomic_int stopping;
     /* Worker processes' own listeners still open, and how many are being shut
-     * down right now (srv_stop_listeners); whether a listener they share has
+     * down right now (listener_stop_all); whether a listener they share has
      * been shut down by one of them. */
     atomic_int listeners_open;
     atomic_int closing;
     atomic_int shared_listener_stopped;
-    /* The listener no worker owns (the pool's): its accept() failures, and the
-     * connections still in its accept queue when stop() shut it down, which the
-     * kernel resets (srv_listener_queued). Workers' own listeners count theirs
-     * in worker_stats. */
+    /* The listener no worker owns (a hand-off's): its accept() failures, and
+     * the connections still in its accept queue when stop() shut it down,
+     * which the kernel resets (listener_queued). Workers' own listeners count
+     * theirs in worker_stats. */
     atomic_uint_fast64_t acceptor_errors;
     atomic_uint_fast64_t dropped_at_shutdown;
 };
@@ -158,15 +193,26 @@ struct srv {
     atomic_int stopping;         /* this process's workers are to finish */
 };
 
-/* Tables (registry.c): NULL-terminated arrays of every value of each axis. */
-extern const struct strategy *const srv_strategies[];
-extern const struct io_backend *const srv_io_backends[];
-extern const struct proto *const srv_protocols[];
-extern const struct model *const srv_models[];
-const struct model *srv_find_model(const char *name);
-const struct strategy *srv_find_strategy(const char *name);
-const struct io_backend *srv_find_io(const char *name);
-const struct proto *srv_find_proto(const char *name);
+/* The axes (registry.c, generated from registry.cmake). */
+enum srv_axis_id { SRV_STRATEGY, SRV_IO, SRV_MODEL, SRV_PROTOCOL, SRV_NAXES };
+struct srv_axis {
+    const char *name;            /* as --list names it: strategy, io, ... */
+    const char *option;          /* --strategy, ... */
+    char short_option;           /* 's', ... */
+    const char *question;        /* what it decides, for --help */
+    const char *default_value;
+    const void *const *values;   /* NULL-terminated; each begins with an axis_value */
+};
+extern const struct srv_axis srv_axes[SRV_NAXES];
+static inline const struct axis_value *srv_axis_value(enum srv_axis_id a, int i)
+{
+    return srv_axes[a].values[i];  /* a struct's address is its first member's */
+}
+/* The value of axis a called name (a const struct strategy *, ... as the axis
+ * holds), or NULL. */
+const void *srv_find(enum srv_axis_id a, const char *name);
+/* "a, b, c": every value of axis a, or only those with every cap in caps. */
+void srv_axis_names(enum srv_axis_id a, unsigned caps, char *buf, size_t len);
 
 /* The admin listener (admin.c): /stats over HTTP on its own port and thread, so
  * that protocols other than HTTP can be observed. */
@@ -174,8 +220,14 @@ int admin_start(struct srv *s, char *err, size_t errlen);
 void admin_stop(struct srv *s);
 
 /* Core (srv.c). */
+/* Options one value does not take (--incoming-cpu, --log-dir): 0, or -1 with
+ * the one-line reason. A usage error: nothing about this machine. */
+int srv_check_options(const struct srv_config *cfg, char *err, size_t errlen);
+/* Could this machine run cfg? Every value's kernel probe, and workers pinned
+ * to CPUs they may not use. 0, or -1 with the one-line reason. */
+int srv_check_machine(const struct srv_config *cfg, char *err, size_t errlen);
 int srv_init(struct srv *s, const struct srv_config *cfg, char *err, size_t errlen);
-int srv_start(struct srv *s, char *err, size_t errlen);     /* listeners, workers, ready file */
+int srv_start(struct srv *s, char *err, size_t errlen);     /* listeners, workers */
 void srv_stop(struct srv *s);                               /* begin graceful shutdown */
 int srv_join(struct srv *s, unsigned timeout_ms);           /* 0 all joined, -1 timed out */
 void srv_reap(struct srv *s);                               /* on SIGCHLD */
@@ -184,63 +236,73 @@ static inline int srv_stopping(const struct srv *s)
 {
     return atomic_load_explicit(&s->stopping, memory_order_relaxed);
 }
+/* Does worker w accept on a listener of its own or shared (rather than take
+ * from a hand-off)? An io backend that accepts by itself (io_uring) does so on
+ * w->listen_fd and reports each connection with srv_admit. */
+static inline int srv_accepts(const struct srv *s)
+{
+    return s->strategy->source != SRV_SOURCE_HANDOFF;
+}
+/* The worker's next connection, whatever the strategy's source, counted as
+ * accepted: an fd, or -EAGAIN (only when !wait), -EMFILE, -ECANCELED as
+ * strategy->take. */
+int srv_take(struct worker *w, int wait);
+/* A connection an io backend accepted by itself: options set, counted. */
+void srv_admit(struct worker *w, int fd);
+/* Stop taking connections: the listeners, and whatever the strategy made. */
+void srv_stop_sources(struct srv *s);
+/* Process model, after fork: the strategy's fork_child and fork_parent, with
+ * the listeners' own. */
+void srv_fork_child(struct srv *s, struct worker *own);
+void srv_fork_parent(struct srv *s);
+/* A worker's thread body, for every model: pin it if the strategy says so, run
+ * the io loop, then record the thread's own CPU figures for when /proc has
+ * forgotten it. */
+void *srv_worker_main(void *worker);
 
-/* Open one listener on cfg.listen (port updated to the bound one), blocking or not
- * as the io backend needs for workers that accept directly. */
-int srv_listen(struct srv *s, int reuseport, int for_workers, char *err, size_t errlen);
-/* accept4 on a listener with the flags the io backend needs; retries EINTR and
- * ECONNABORTED. Returns an fd, -EAGAIN (none waiting), -ECANCELED (stopping), or
- * -EMFILE for any failure the caller must back off from (EMFILE, ENFILE,
- * ENOBUFS, ...), which is also counted in *errors. */
-int srv_accept(struct srv *s, int fd, atomic_uint_fast64_t *errors);
-/* The socket options every accepted connection gets (TCP_NODELAY); for io
- * backends that accept without srv_accept (io_uring's multishot accept). */
-void srv_accepted_options(int fd);
-/* take() for strategies whose workers accept on their own w->listen_fd. */
-int srv_take_listener(struct worker *w, int wait);
+/* Listeners (listener.c): opening them, accepting, and what their queues held
+ * when they were shut down. */
+/* Open one listener on cfg.listen (port updated to the bound one), non-blocking
+ * when workers accept on it (for_workers) with a pollable io backend. */
+int listener_open(struct srv *s, int reuseport, int for_workers, char *err, size_t errlen);
+/* A listener source: one listener for all, or one per worker, as the strategy's
+ * source says; sets listen_fd and wait_fd of every worker. */
+int listener_open_all(struct srv *s, char *err, size_t errlen);
+/* accept4 with the flags the io backend needs, and the options every
+ * connection gets; retries EINTR and ECONNABORTED. Returns an fd, -EAGAIN (none
+ * waiting), -ECANCELED (stopping), or -EMFILE for any failure the caller must
+ * back off from (EMFILE, ENFILE, ENOBUFS, ...), which is also counted in
+ * *errors. */
+int listener_accept(struct srv *s, int fd, atomic_uint_fast64_t *errors);
+/* The socket options every accepted connection gets (TCP_NODELAY). */
+void listener_accepted_options(int fd);
 /* How many established connections wait in a listener's accept queue (for a
  * listening socket, TCP_INFO's tcpi_unacked), or 0 when the kernel does not say.
- * stop() records this just before it shuts a listener down. */
-unsigned srv_listener_queued(int fd);
+ * Recorded just before a listener is shut down. */
+unsigned listener_queued(int fd);
 /* What became of the queue of a listener closed by a worker leaving alone. */
-enum srv_queue_fate {
-    SRV_QUEUE_RESET,          /* tcp_migrate_req=0 */
-    SRV_QUEUE_MOVED,          /* tcp_migrate_req=1, to the rest of its group */
-    SRV_QUEUE_RESET_LAST,     /* tcp_migrate_req=1, but no listener was left open */
-    SRV_QUEUE_RESET_NO_SYSCTL /* a kernel before 5.14 */
+enum listener_queue_fate {
+    LISTENER_QUEUE_RESET,          /* tcp_migrate_req=0 */
+    LISTENER_QUEUE_MOVED,          /* tcp_migrate_req=1, to the rest of its group */
+    LISTENER_QUEUE_RESET_LAST,     /* tcp_migrate_req=1, but no listener was left open */
+    LISTENER_QUEUE_RESET_NO_SYSCTL /* a kernel before 5.14 */
 };
-/* net.ipv4.tcp_migrate_req in this network namespace: 1 when a closing
- * SO_REUSEPORT listener hands its queue to the rest of its group, 0 when the
- * kernel resets it, -1 when the kernel has no such setting (before 5.14). */
-int srv_tcp_migrate_req(void);
-/* Is worker i the first holding its listener? stop() and close() reach each
- * socket once, through that worker. */
-int srv_first_holder(const struct srv *s, int i);
 /* An accept() that fails with EINVAL means a listener shut down by this server:
  * is it stopping, in this process or (worker processes) as a whole? */
-int srv_listener_may_be_shut(const struct srv *s);
+int listener_may_be_shut(const struct srv *s);
 /* Worker i's own listener is closed (or its process gone): counted once per
  * listener, by whoever sees it first. Returns how many are still open after. */
-int srv_listener_gone(struct srv *s, int i);
-/* stop() and close() for those strategies: every listener, through its first
- * holder. */
-void srv_stop_listeners(struct srv *s);
-void srv_close_listeners(struct srv *s);
-/* A worker's thread body, for every model: run the io loop, then record the
- * thread's own CPU figures for when /proc has forgotten it. */
-void *srv_worker_main(void *worker);
-/* Strategies that pin worker i to CPU i: refuse (-1, message) unless the
- * workers fit on the CPUs this process may use, and the pinning itself. */
-int srv_check_cpus(const struct srv *s, const char *what, char *err, size_t errlen);
-void srv_pin_worker(struct worker *w);
-/* fork_child/fork_parent for strategies whose workers own their listen_fd. */
-void srv_listeners_fork_child(struct srv *s, struct worker *own);
-void srv_listeners_fork_parent(struct srv *s);
-/* Burn cfg.work_us of CPU, modelling an application's per-request cost. */
-void srv_do_work(const struct srv *s);
-/* The /stats body: a snapshot of every worker plus process-wide figures. */
+int listener_gone(struct srv *s, int i);
+/* The listener source's stop, close, fork_child and fork_parent: every listener
+ * through the first worker holding it. */
+void listener_stop_all(struct srv *s);
+void listener_close_all(struct srv *s);
+void listener_fork_child(struct srv *s, struct worker *own);
+void listener_fork_parent(struct srv *s);
+
+/* The /stats body (stats.c): a snapshot of every worker plus process-wide
+ * figures, as CSV, or as the human table printed at shutdown. */
 void srv_stats_csv(struct srv *s, struct csv_buf *b);
-/* The same snapshot as the human table printed at shutdown. */
 void srv_stats_table(struct srv *s, FILE *out);
 
 #endif

@@ -1,5 +1,11 @@
 #include "stats.h"
 
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpu.h"
+#include "server.h"
+
 static uint64_t load(const atomic_uint_fast64_t *c)
 {
     return atomic_load_explicit(c, memory_order_relaxed);
@@ -74,4 +80,63 @@ void stats_format_table(FILE *out, const struct stats_row *rows, int n,
         fprintf(out, "dropped at shutdown: %llu queued connection%s\n",
                 (unsigned long long)p->dropped_at_shutdown,
                 p->dropped_at_shutdown == 1 ? "" : "s");
+}
+
+/* Snapshot every worker and the process; rows must hold nworkers entries. */
+static void snapshot(struct srv *s, struct stats_row *rows, struct stats_process *p)
+{
+    memset(p, 0, sizeof *p);
+    p->strategy = s->strategy->v.name;
+    p->io = s->io->v.name;
+    for (int i = 0; i < s->nworkers; i++) {
+        stats_read(&s->stats[i], i, &rows[i]);
+        cpu_thread_wakeups(rows[i].pid, rows[i].tid, &rows[i].wakeups);
+        if (cpu_thread(rows[i].pid, rows[i].tid, &rows[i].cpu_user_us, &rows[i].cpu_sys_us) < 0) {
+            rows[i].cpu_user_us = atomic_load(&s->stats[i].exit_user_us);
+            rows[i].cpu_sys_us = atomic_load(&s->stats[i].exit_sys_us);
+        }
+    }
+    /* The server's CPU: the main process (all its threads), plus each worker
+     * process of the process model, live from /proc or as it recorded at exit. */
+    cpu_pid(s->main_pid, &p->user_us, &p->sys_us);
+    for (int i = 0; i < s->nworkers; i++) {
+        uint64_t u, sy;
+        if (rows[i].pid == 0 || rows[i].pid == s->main_pid)
+            continue;
+        if (cpu_pid(rows[i].pid, &u, &sy) < 0) {
+            u = atomic_load(&s->stats[i].exit_user_us);
+            sy = atomic_load(&s->stats[i].exit_sys_us);
+        }
+        p->user_us += u;
+        p->sys_us += sy;
+    }
+    if (s->strategy->process_stats)
+        s->strategy->process_stats(s, p);
+    p->dropped_at_shutdown = atomic_load(&s->shared->dropped_at_shutdown);
+    for (int i = 0; i < s->nworkers; i++)
+        p->dropped_at_shutdown += atomic_load(&s->stats[i].dropped_at_stop);
+}
+
+void srv_stats_csv(struct srv *s, struct csv_buf *b)
+{
+    struct stats_row *rows = calloc((size_t)s->nworkers, sizeof *rows);
+    struct stats_process p;
+    if (!rows) {
+        b->oom = 1;
+        return;
+    }
+    snapshot(s, rows, &p);
+    stats_format_csv(b, rows, s->nworkers, &p);
+    free(rows);
+}
+
+void srv_stats_table(struct srv *s, FILE *out)
+{
+    struct stats_row *rows = calloc((size_t)s->nworkers, sizeof *rows);
+    struct stats_process p;
+    if (!rows)
+        return;
+    snapshot(s, rows, &p);
+    stats_format_table(out, rows, s->nworkers, &p);
+    free(rows);
 }

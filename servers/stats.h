@@ -1,5 +1,6 @@
 /* stats: per-worker counters, and the /stats CSV and shutdown table built from a
- * snapshot of them. The formatters do no I/O of their own. */
+ * snapshot of them. The formatters do no I/O of their own; the snapshot
+ * (srv_stats_csv, srv_stats_table in server.h) reads the counters and /proc. */
 #ifndef ACCEPTBENCH_STATS_H
 #define ACCEPTBENCH_STATS_H
 

@@ -51,7 +51,7 @@ static void *acceptor_main(void *arg)
     struct pool *p = s->strategy_data;
     unsigned next = 0;
     for (;;) {
-        int fd = srv_accept(s, p->listen_fd, &s->shared->acceptor_errors);
+        int fd = listener_accept(s, p->listen_fd, &s->shared->acceptor_errors);
         if (fd == -ECANCELED)
             break;
         if (fd < 0) {
@@ -86,7 +86,7 @@ static int open_channels(struct srv *s, struct pool *p, char *err, size_t errlen
         }
         s->workers[i].wait_fd = p->chan[2 * i + 1];
     }
-    return (p->listen_fd = srv_listen(s, 0, 0, err, errlen)) < 0 ? -1 : 0;
+    return (p->listen_fd = listener_open(s, 0, 0, err, errlen)) < 0 ? -1 : 0;
 }
 
 static void close_fd(int *fd)
@@ -105,19 +105,20 @@ static int pool_open(struct srv *s, char *err, size_t errlen)
     }
     s->strategy_data = p;
     p->listen_fd = -1;
-    if (!s->model->shares_memory)
+    if (!(s->model->v.caps & SRV_CAP_SHARES_MEMORY))
         return open_channels(s, p, err, errlen);
-    p->nqueues = s->io->pollable ? s->nworkers : 1;
+    int pollable = (s->io->v.caps & SRV_CAP_POLLABLE) != 0;
+    p->nqueues = pollable ? s->nworkers : 1;
     p->queues = calloc((size_t)p->nqueues, sizeof *p->queues);
     if (!p->queues) {
         snprintf(err, errlen, "pool: out of memory");
         return -1;
     }
     for (int i = 0; i < p->nqueues; i++)
-        if (queue_init(&p->queues[i], s->cfg.queue_size, s->io->pollable, err, errlen) < 0)
+        if (queue_init(&p->queues[i], s->cfg.queue_size, pollable, err, errlen) < 0)
             return -1;
     /* The acceptor always blocks in accept(): it has nothing else to wait for. */
-    if ((p->listen_fd = srv_listen(s, 0, 0, err, errlen)) < 0)
+    if ((p->listen_fd = listener_open(s, 0, 0, err, errlen)) < 0)
         return -1;
     for (int i = 0; i < s->nworkers; i++) {
         struct queue *q = &p->queues[p->nqueues == 1 ? 0 : i];
@@ -153,8 +154,6 @@ static int pool_take(struct worker *w, int wait)
         if (fd < 0 && fd != -EAGAIN && fd != -ECANCELED)
             fd = -EAGAIN;  /* a malformed message: nothing to serve */
     }
-    if (fd >= 0)
-        stats_add(&w->st->accepted, 1);
     return fd;
 }
 
@@ -164,7 +163,7 @@ static void pool_stop(struct srv *s)
     if (p->listen_fd >= 0) {
         /* The acceptor empties the backlog into the queues as fast as they take
          * it, so this counts only what a full queue left in the kernel. */
-        atomic_store(&s->shared->dropped_at_shutdown, srv_listener_queued(p->listen_fd));
+        atomic_store(&s->shared->dropped_at_shutdown, listener_queued(p->listen_fd));
         shutdown(p->listen_fd, SHUT_RD);  /* wakes the acceptor's accept() */
     }
     for (int i = 0; i < p->nqueues; i++)
@@ -232,11 +231,13 @@ static void pool_process_stats(struct srv *s, struct stats_process *out)
 }
 
 const struct strategy strategy_pool = {
-    .name = "pool",
-    .summary = "one acceptor thread hands connections to a worker pool via a queue",
+    .v = {.name = "pool",
+          .summary = "one acceptor thread hands connections to a worker pool via a queue",
+          .compared = 1},
+    .source = SRV_SOURCE_HANDOFF,
     .open = pool_open,
-    .start = pool_start,
     .take = pool_take,
+    .start = pool_start,
     .stop = pool_stop,
     .close = pool_close,
     .process_stats = pool_process_stats,
