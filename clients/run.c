@@ -66,18 +66,10 @@ static double tv_s(struct timeval tv)
 /* Fetch and parse /stats. Returns 0, or a STATSFETCH_ERR_* with the reason in note. */
 static int snapshot(const struct config *cfg, struct srvstats *out, char *note, size_t len)
 {
-    char *body = NULL;
-    size_t blen = 0;
     /* /stats is a request like any other: --timeout bounds it, so a target that never
      * answers costs --timeout here, not a fixed wait. */
     uint64_t ms = cfg->timeout_us / 1000;
-    int timeout_ms = ms > INT_MAX ? INT_MAX : (int)ms;
-    int rc = statsfetch_get(&cfg->stats_addr, timeout_ms, &body, &blen, note, len);
-    if (rc < 0)
-        return rc;
-    rc = srvstats_parse(body, blen, out, note, len);
-    free(body);
-    return rc < 0 ? STATSFETCH_ERR_REPLY : 0;
+    return statsfetch_get(&cfg->stats_addr, ms > INT_MAX ? INT_MAX : (int)ms, out, note, len);
 }
 
 struct progress {

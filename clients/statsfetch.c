@@ -1,4 +1,6 @@
-/* statsfetch: a small blocking HTTP client for GET /stats. */
+/* statsfetch: a small blocking HTTP client for GET /stats. A server that answers
+ * without a stats table (nginx's 404, a page) has logged the GET like any request:
+ * the message says so, since that line in its log is ours. */
 #include "statsfetch.h"
 
 #include <errno.h>
@@ -60,9 +62,11 @@ static int do_connect(int fd, const struct net_addr *addr, int64_t deadline, cha
     return 0;
 }
 
-/* Read the whole reply: until the head says the body is complete, or EOF. */
+/* Read the whole reply: until the head says the body is complete, or EOF. On success
+ * *resp is its head and buf[0..*len) its body, NUL-terminated, whatever the status. */
 static int read_reply(int fd, int64_t deadline, char *buf, size_t cap, size_t *len,
-                      char *err, size_t errlen, const char *where)
+                      struct http_response *resp_out, char *err, size_t errlen,
+                      const char *where)
 {
     size_t n = 0;
     struct http_response resp;
@@ -103,15 +107,6 @@ static int read_reply(int fd, int64_t deadline, char *buf, size_t cap, size_t *l
         snprintf(err, errlen, "GET /stats from %s: connection closed before a reply", where);
         return STATSFETCH_ERR_REPLY;
     }
-    if (resp.status != 200) {
-        snprintf(err, errlen, "GET /stats from %s: status %d (the server has no /stats?)",
-                 where, resp.status);
-        return STATSFETCH_ERR_REPLY;
-    }
-    if (resp.chunked) {
-        snprintf(err, errlen, "GET /stats from %s: chunked reply not supported", where);
-        return STATSFETCH_ERR_REPLY;
-    }
     size_t body = n - (size_t)hl;
     if (resp.content_length >= 0 && body > (size_t)resp.content_length)
         body = (size_t)resp.content_length;
@@ -122,13 +117,33 @@ static int read_reply(int fd, int64_t deadline, char *buf, size_t cap, size_t *l
     memmove(buf, buf + hl, body);
     buf[body] = '\0';
     *len = body;
+    *resp_out = resp;
     return 0;
 }
 
-int statsfetch_get(const struct net_addr *addr, int timeout_ms, char **body, size_t *len,
+/* A complete reply: the stats table, or why it is none. */
+static int parse_reply(const struct http_response *resp, const char *body, size_t len,
+                       struct srvstats *out, char *err, size_t errlen)
+{
+    char why[160] = "";
+    if (resp->status == 200 && resp->chunked) {
+        snprintf(why, sizeof why, " (a chunked body, which this reader does not take)");
+    } else if (resp->status == 200) {
+        char perr[128];
+        if (srvstats_parse(body, len, out, perr, sizeof perr) == 0)
+            return STATSFETCH_OK;
+        snprintf(why, sizeof why, " (%s)", perr);
+    }
+    snprintf(err, errlen, "GET /stats answered %d, not a stats table%s; that request is in "
+             "the server's log (--no-stats skips it)", resp->status, why);
+    return STATSFETCH_ERR_NOT_STATS;
+}
+
+int statsfetch_get(const struct net_addr *addr, int timeout_ms, struct srvstats *out,
                    char *err, size_t errlen)
 {
     char where[64];
+    memset(out, 0, sizeof *out);
     net_format_addr(addr, where, sizeof where);
     int64_t deadline = now_ms() + timeout_ms;
     int fd = socket(addr->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -164,12 +179,13 @@ int statsfetch_get(const struct net_addr *addr, int timeout_ms, char **body, siz
         rc = STATSFETCH_ERR_CONNECT;
         goto out;
     }
-    rc = read_reply(fd, deadline, buf, STATSFETCH_MAX_BODY + HTTP_MAX_HEAD, len, err, errlen,
-                    where);
-    if (rc < 0)
-        free(buf);
-    else
-        *body = buf;
+    struct http_response resp;
+    size_t len = 0;
+    rc = read_reply(fd, deadline, buf, STATSFETCH_MAX_BODY + HTTP_MAX_HEAD, &len, &resp, err,
+                    errlen, where);
+    if (rc == 0)
+        rc = parse_reply(&resp, buf, len, out, err, errlen);
+    free(buf);
 out:
     close(fd);
     return rc;

@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include "net.h"
+#include "srvstats.h"
 
 #define STATSFETCH_MAX_BODY (1u << 20)
 
@@ -13,12 +14,16 @@ enum {
     STATSFETCH_OK = 0,
     STATSFETCH_ERR_CONNECT = -1,   /* could not connect (message names the call) */
     STATSFETCH_ERR_REFUSED = -2,   /* connect refused: nothing listens there */
-    STATSFETCH_ERR_REPLY = -3,     /* connected, but no usable /stats reply (non-200, ...) */
+    STATSFETCH_ERR_REPLY = -3,     /* connected, but no complete reply (timeout, close, ...) */
+    STATSFETCH_ERR_NOT_STATS = -4, /* a complete reply that is not a stats table (404, a
+                                    * page): a server without /stats, whose log now holds
+                                    * that GET */
 };
 
-/* Fetch http://addr/stats within timeout_ms. On success *body (malloc'd, NUL-terminated,
- * the caller frees it) holds the CSV body and *len its length. */
-int statsfetch_get(const struct net_addr *addr, int timeout_ms, char **body, size_t *len,
+/* GET http://addr/stats within timeout_ms and parse the table into *out (the caller
+ * frees it with srvstats_free). Returns STATSFETCH_OK, or an error above with a
+ * message in err. */
+int statsfetch_get(const struct net_addr *addr, int timeout_ms, struct srvstats *out,
                    char *err, size_t errlen);
 
 #endif
