@@ -9,8 +9,10 @@ set -euo pipefail
 
 PROG=loadgen_vs_wrk.sh
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source-path=SCRIPTDIR source=../tests/testlib.sh
-. "$here/../tests/testlib.sh"
+# shellcheck source-path=SCRIPTDIR source=lib/common.sh
+. "$here/lib/common.sh"
+# shellcheck source-path=SCRIPTDIR source=lib/server.sh
+. "$here/lib/server.sh"
 build=${BUILD_DIR:-$here/../build}
 build_programs "$build"
 rounds=5

@@ -8,8 +8,10 @@ set -euo pipefail
 
 PROG=migrate_req.sh
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-# shellcheck source-path=SCRIPTDIR source=../tests/testlib.sh
-. "$ROOT/tests/testlib.sh"
+# shellcheck source-path=SCRIPTDIR source=lib/common.sh
+. "$ROOT/bench/lib/common.sh"
+# shellcheck source-path=SCRIPTDIR source=lib/server.sh
+. "$ROOT/bench/lib/server.sh"
 
 usage() {
   cat <<USAGE
@@ -39,9 +41,6 @@ into --out. Needs root (network namespaces) and a kernel with net.ipv4.tcp_migra
 Exit status: 0 done, 1 a run failed, 2 bad usage or a missing prerequisite.
 USAGE
 }
-
-usage_error() { echo "$PROG: $*" >&2; exit 2; }
-die() { echo "$PROG: $*" >&2; exit 1; }
 
 bin="$ROOT/build" repeat=5 duration=3 leave_after=1 workers=2 connections=64
 work_us=3000 io=blocking out=""

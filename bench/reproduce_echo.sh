@@ -14,8 +14,10 @@ set -euo pipefail
 PROG=reproduce_echo.sh
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
-# shellcheck source-path=SCRIPTDIR source=../tests/testlib.sh
-. "$root/tests/testlib.sh"
+# shellcheck source-path=SCRIPTDIR source=lib/common.sh
+. "$here/lib/common.sh"
+# shellcheck source-path=SCRIPTDIR source=lib/server.sh
+. "$here/lib/server.sh"
 
 bin=${BUILD_DIR:-$root/build}
 workers=$(nproc)
@@ -50,9 +52,6 @@ Every command is bounded by timeout; the server is stopped on exit, also on Ctrl
 Exit status: 0 done, 1 a check or the run failed, 2 bad usage.
 USAGE
 }
-
-die() { echo "$PROG: $*" >&2; exit 1; }
-usage_error() { echo "$PROG: $*" >&2; exit 2; }
 
 parse_options "--model model --workers workers --count count --connections connections
   --threads threads --payload payload --requests-per-conn requests --out out --bin bin" "$@"

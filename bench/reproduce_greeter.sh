@@ -22,8 +22,10 @@ set -euo pipefail
 PROG=reproduce_greeter.sh
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/.." && pwd)
-# shellcheck source-path=SCRIPTDIR source=../tests/testlib.sh
-. "$root/tests/testlib.sh"
+# shellcheck source-path=SCRIPTDIR source=lib/common.sh
+. "$here/lib/common.sh"
+# shellcheck source-path=SCRIPTDIR source=lib/server.sh
+. "$here/lib/server.sh"
 
 # The published figures (issue 8 lists them; described here in our words):
 # - The original write-up: a C++ greeter with 4 threads, blocking accept(), backlog 5;
@@ -77,9 +79,6 @@ timeout; servers and clients are stopped on exit, also on Ctrl-C.
 Exit status: 0 done, 1 a run failed, 2 bad usage.
 USAGE
 }
-
-die() { echo "$PROG: $*" >&2; exit 1; }
-usage_error() { echo "$PROG: $*" >&2; exit 2; }
 
 parse_options "--connections connections --client client --loops loops
   --strategies strategies --name name --out out --bin bin" "$@"

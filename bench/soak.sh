@@ -6,8 +6,10 @@ set -euo pipefail
 
 PROG=soak.sh
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-# shellcheck source-path=SCRIPTDIR source=../tests/testlib.sh
-. "$ROOT/tests/testlib.sh"
+# shellcheck source-path=SCRIPTDIR source=lib/common.sh
+. "$ROOT/bench/lib/common.sh"
+# shellcheck source-path=SCRIPTDIR source=lib/server.sh
+. "$ROOT/bench/lib/server.sh"
 
 usage() {
   cat <<USAGE
@@ -37,9 +39,6 @@ Options:
 Exit status: 0 pass, 1 a leak or an error, 2 bad usage or missing programs.
 USAGE
 }
-
-die() { echo "$PROG: $*" >&2; exit 1; }
-usage_error() { echo "$PROG: $*" >&2; exit 2; }
 
 bin="$ROOT/build" duration=60 strategy=reuseport io=epoll all=no workers=2
 connections=64 warmup=5 rss_pct=10 fd_slack=4 out=""

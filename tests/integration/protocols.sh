@@ -11,19 +11,20 @@
 # one is exactly "Hello, <name>". echo replies are checked byte for byte by the client
 # (a mismatch counts as errors_malformed, which must stay 0), with a text payload and
 # a pattern payload over several requests per connection. Bounded by timeout; the
-# server is stopped on any exit.
+# server is stopped on any exit. A configuration this kernel or machine cannot run
+# (SERVER --check exits 3) is skipped: "skip: <the server's reason>", exit 77.
 set -euo pipefail
 
 if [[ $# -ne 5 && $# -ne 6 ]]; then
-    echo "usage: $0 SERVER_BIN LOAD_BIN http|echo|greeter pool|shared|reuseport IO [thread|process]" >&2
+    echo "usage: $0 SERVER_BIN LOAD_BIN PROTOCOL STRATEGY IO [MODEL]   (values: SERVER_BIN --list AXIS)" >&2
     exit 2
 fi
-model=${6:-thread}
 server_bin=$1
 load_bin=$2
 protocol=$3
 strategy=$4
 io=$5
+model=${6:-thread}
 workers=3
 n=600
 
@@ -39,19 +40,21 @@ cleanup() {
 }
 trap cleanup EXIT
 
+server_opts=(--protocol "$protocol" --strategy "$strategy" --io "$io" --model "$model"
+    --workers "$workers" --listen 127.0.0.1:0 --admin 127.0.0.1:0)
+[[ $protocol == greeter ]] && server_opts+=(--log-dir "$work/logs")
+mkdir -p "$work/logs"
+# What this kernel or machine cannot run is a skip, with the server's reason.
+skip_unless_runnable "$server_bin" "${server_opts[@]}"
+
 fail() {
     echo "FAIL [$protocol $strategy $io $model]: $*" >&2
     exit 1
 }
 
 start_server() {
-    local extra=()
-    [[ $protocol == greeter ]] && extra=(--log-dir "$work/logs")
-    mkdir -p "$work/logs"
     server_start server_pid "$work/ready" "$work/server.err" timeout 120 "$server_bin" \
-        --protocol "$protocol" --strategy "$strategy" --io "$io" --model "$model" \
-        --workers "$workers" --listen 127.0.0.1:0 --admin 127.0.0.1:0 \
-        --ready-file "$work/ready" "${extra[@]}" || fail "$server_error"
+        "${server_opts[@]}" --ready-file "$work/ready" || fail "$server_error"
     port=$(ready_value "$work/ready" port)
     admin=$(ready_value "$work/ready" admin_port)
     [[ -n $port && -n $admin ]] || fail "ready file lacks port= or admin_port=: $(cat "$work/ready")"

@@ -1,0 +1,285 @@
+#!/usr/bin/env bash
+# matrix.sh: the comparison. Every configuration of the axes asked for (strategy,
+# io, model, protocol, workers, connections) runs --repeat times, repeats
+# interleaved so that drift hits all alike: a fresh server per run, driven by
+# acceptbench-load, its rows appended to the results folder; then plot.sh draws
+# the charts and report.md. The axes' values come from the server (--list,
+# --compared), and what this machine cannot run is skipped with the server's reason.
+set -euo pipefail
+# shellcheck source-path=SCRIPTDIR source=lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+# shellcheck source-path=SCRIPTDIR source=lib/build.sh
+. "$ROOT/bench/lib/build.sh"
+# shellcheck source-path=SCRIPTDIR source=lib/server.sh
+. "$ROOT/bench/lib/server.sh"
+job_name matrix.sh
+
+usage() {
+  cat <<USAGE
+Usage: $CMD [options]
+Build, run every strategy x io x model x protocol x workers x connections
+configuration --repeat times (interleaved, so drift hits all alike), then
+aggregate, plot and report. The four axes take a comma list, or all: every value
+the server has (acceptbench-server --list AXIS); each defaults to the server's
+default comparison (acceptbench-server --compared AXIS).
+  --strategies LIST       how connections reach workers
+  --io LIST               how workers wait
+  --models LIST           what a worker is
+  --protocols LIST        what is said on a connection
+  --workers LIST          server workers; a list sweeps (default 4)
+  --connections LIST      client connections in flight; a list sweeps (default 50)
+  --rate R                open loop at R connections/s instead of closed loop
+  --duration D            measured time per run (default 4s)
+  --warmup D              load before measuring, excluded (default 1s)
+  --repeat N              runs per configuration (default 3)
+  --requests-per-conn K   requests per connection (default 1)
+  --work-us N|S=N,...     server busy CPU per request, microseconds, for every
+                          strategy or per strategy (pool=500) (default 0)
+  --threads T             client threads (default: the client's CPUs)
+  --pin / --no-pin        server and client on separate CPU sets (default: pin with >= 2 CPUs)
+  --label L               name of the results folder's suffix (default compare)
+  --out DIR               results folder (default results/<UTC time>-<label>)
+  --bin DIR               use the programs already built in DIR (skip the build)
+  -h, --help              this text
+Rows are labelled strategy/io, then /model and /protocol when those vary.
+USAGE
+}
+
+check_numbers() {
+  local opt=$1 v
+  for v in ${2//,/ }; do
+    [[ $v =~ ^[1-9][0-9]*$ ]] || usage_error "$opt: '$v' is not a positive whole number (e.g. 4 or 2,4,8)"
+  done
+}
+
+check_duration() {
+  [[ $2 =~ ^[0-9]+(\.[0-9]+)?(us|ms|s|m)?$ ]] || usage_error "$1: '$2' is not a duration (use e.g. 4s, 500ms)"
+}
+
+# axis OPTION VALUE AXIS: the values to run, space-separated: VALUE's comma list
+# (each one the server has), every value for "all", the server's compared set for "".
+axis() {
+  local opt=$1 value=$2 name=$3 have v
+  if [[ -z $value ]]; then
+    axis_values "$server_bin" compared "$name" ||
+      die "$server_bin --compared $name failed (is $BIN built from this tree?)"
+    return
+  fi
+  have=$(axis_values "$server_bin" list "$name") || die "$server_bin --list $name failed"
+  [[ $value == all ]] && { echo "$have"; return; }
+  for v in ${value//,/ }; do
+    [[ " $have " == *" $v "* ]] || usage_error "$opt: unknown '$v' (use $have or all)"
+  done
+  echo "${value//,/ }"
+}
+
+# work_us_for SPEC STRATEGY: the --work-us for that strategy ("50" or "pool=500,...").
+work_us_for() {
+  local spec=$1 strategy=$2 item
+  [[ $spec =~ ^[0-9]+$ ]] && { echo "$spec"; return; }
+  for item in ${spec//,/ }; do
+    [[ ${item%%=*} == "$strategy" ]] && { echo "${item#*=}"; return; }
+  done
+  echo 0
+}
+
+write_env() {
+  local f=$1; shift
+  {
+    echo "date_utc: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    echo "kernel: $(uname -r)"
+    echo "cpu_model: $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)"
+    echo "nproc: $(nproc)"
+    local k
+    for k in net.core.somaxconn net.ipv4.tcp_tw_reuse net.ipv4.ip_local_port_range \
+             net.ipv4.tcp_migrate_req net.ipv4.tcp_max_syn_backlog; do
+      echo "$k: $(sysctl -n "$k" 2>/dev/null | tr '\t' ' ' || echo unavailable)"
+    done
+    echo "compiler: $(cc --version | head -n 1)"
+    echo "git_revision: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo none)$(
+      git -C "$ROOT" diff --quiet 2>/dev/null || echo ' (modified)')"
+    # What this kernel does with EPOLLEXCLUSIVE, reuseport CBPF, SO_INCOMING_CPU, io_uring.
+    "$server_bin" --probe 2>/dev/null || echo "probe: failed"
+    echo "server_cpus: ${server_cpus:-any}"
+    echo "client_cpus: ${client_cpus:-any}"
+    echo "command: $*"
+  } >"$f"
+}
+
+strategies="" io="" models="" protocols="" workers=4 connections=50 rate="" duration=4s warmup=1s
+repeat=3 rpc=1 work_us=0 threads="" pin_mode=auto label=compare out="" bin=""
+cmdline="$CMD $*"
+while [[ $# -gt 0 ]]; do
+  case $1 in
+    -h|--help) usage; exit 0 ;;
+    --pin) pin_mode=yes; shift; continue ;;
+    --no-pin) pin_mode=no; shift; continue ;;
+  esac
+  [[ $# -ge 2 ]] || usage_error "$1 needs a value (see $CMD --help)"
+  case $1 in
+    --strategies) strategies=$2 ;;
+    --io) io=$2 ;;
+    --models) models=$2 ;;
+    --protocols) protocols=$2 ;;
+    --workers) check_numbers "$1" "$2"; workers=$2 ;;
+    --connections) check_numbers "$1" "$2"; connections=$2 ;;
+    --rate) check_numbers "$1" "$2"; rate=$2 ;;
+    --duration) check_duration "$1" "$2"; duration=$2 ;;
+    --warmup) [[ $2 == 0 ]] || check_duration "$1" "$2"; warmup=$2 ;;
+    --repeat) check_numbers "$1" "$2"
+              [[ $2 -le 64 ]] || usage_error "--repeat: at most 64 (the exact U test of the ci job takes up to 64 samples)"
+              repeat=$2 ;;
+    --requests-per-conn) check_numbers "$1" "$2"; rpc=$2 ;;
+    --work-us) [[ $2 =~ ^([0-9]+|([a-z-]+=[0-9]+)(,[a-z-]+=[0-9]+)*)$ ]] ||
+                 usage_error "--work-us: '$2' is not microseconds (use 50, or pool=500,shared=0)"
+               work_us=$2 ;;
+    --threads) check_numbers "$1" "$2"; threads=$2 ;;
+    --label) [[ $2 =~ ^[A-Za-z0-9._-]+$ ]] || usage_error "--label: use letters, digits, . _ - only"
+             label=$2 ;;
+    --out) out=$2 ;;
+    --bin) bin=$2 ;;
+    *) usage_error "run: unknown option '$1' (see $CMD --help)" ;;
+  esac
+  shift 2
+done
+prepare_bin "$bin"
+build_programs "$BIN"
+strategies=$(axis --strategies "$strategies" strategy)
+io=$(axis --io "$io" io)
+models=$(axis --models "$models" model)
+protocols=$(axis --protocols "$protocols" protocol)
+
+ncpu=$(nproc)
+server_cpus="" client_cpus=""
+if [[ $pin_mode == yes || ($pin_mode == auto && $ncpu -ge 2) ]]; then
+  [[ $ncpu -ge 2 ]] || usage_error "--pin needs at least 2 CPUs (this machine has $ncpu)"
+  half=$((ncpu / 2))
+  server_cpus="0-$((half - 1))"
+  client_cpus="$half-$((ncpu - 1))"
+  [[ -n $threads ]] || threads=$((ncpu - half))
+fi
+[[ -n $threads ]] || threads=1
+# taskset execs the program, so a background job's $! is the program itself.
+server_pin=() client_pin=()
+[[ -z $server_cpus ]] || server_pin=(taskset -c "$server_cpus")
+[[ -z $client_cpus ]] || client_pin=(taskset -c "$client_cpus")
+
+dir=${out:-$(results_dir "$label")}
+mkdir -p "$dir/logs" || die "cannot create $dir"
+write_env "$dir/env.txt" "$cmdline"
+
+# name S I M P: the configuration's label: strategy/io, then each other axis that
+# has more than one value in this run.
+name() {
+  local n="$1/$2"
+  [[ $models == *" "* ]] && n+="/$3"
+  [[ $protocols == *" "* ]] && n+="/$4"
+  echo "$n"
+}
+
+# server_args S I M P W: the server's options for a configuration (--listen and
+# --admin on port 0; /stats is read from the admin listener, whatever the protocol).
+server_args() {
+  local w_us
+  srv=(--strategy "$1" --io "$2" --model "$3" --protocol "$4" --workers "$5"
+       --listen 127.0.0.1:0 --admin 127.0.0.1:0)
+  w_us=$(work_us_for "$work_us" "$1")
+  [[ $w_us == 0 ]] || srv+=(--work-us "$w_us")
+}
+
+# skip NAME W REASON: record a configuration this machine cannot run, once.
+skip() {
+  grep -qxF "$1 w$2: $3" "$dir/skipped.txt" 2>/dev/null || echo "$1 w$2: $3" >>"$dir/skipped.txt"
+}
+
+# runnable S I M P W: can this machine run that server configuration? The server,
+# pinned as it will run, says so (--check) once per configuration; what it refuses
+# is said, with its reason, and kept in skipped.txt for the report.
+declare -A verdict=()
+runnable() {
+  local key="$*" rc=0
+  if [[ ! -v verdict[$key] ]]; then
+    server_args "$@"
+    server_check "${server_pin[@]}" "$server_bin" "${srv[@]}" || rc=$?
+    case $rc in
+      0) verdict[$key]=yes ;;
+      3) verdict[$key]=no
+         echo "$PROG: skipped $(name "$@") w$5: $server_error"
+         skip "$(name "$@")" "$5" "$server_error" ;;
+      *) usage_error "the server refuses $(name "$@") w$5: $server_error" ;;
+    esac
+  fi
+  [[ ${verdict[$key]} == yes ]]
+}
+
+# Every combination, in run order: "workers connections protocol model strategy io".
+combos=("")
+for values in "${workers//,/ }" "${connections//,/ }" "$protocols" "$models" "$strategies" "$io"; do
+  next=()
+  for cfg in "${combos[@]}"; do
+    for v in $values; do
+      next+=("${cfg:+$cfg }$v")
+    done
+  done
+  combos=("${next[@]}")
+done
+configs=()
+for cfg in "${combos[@]}"; do
+  read -r w c p m s i <<<"$cfg"
+  if runnable "$s" "$i" "$m" "$p" "$w"; then configs+=("$cfg"); fi
+done
+[[ ${#configs[@]} -gt 0 ]] || die "this machine can run none of the configurations asked for (see $dir/skipped.txt)"
+
+SERVER_PID=""
+stop_server() {
+  [[ -n $SERVER_PID ]] || return 0
+  stop_bounded "$SERVER_PID" || true
+  SERVER_PID=""
+}
+trap stop_server EXIT
+trap 'stop_server; echo "$PROG: interrupted; what was measured is in $dir" >&2; exit 130' INT TERM
+
+total=$((repeat * ${#configs[@]})) n=0
+echo "$PROG: $total runs of $duration (+$warmup warm-up) into $dir"
+for ((rep = 1; rep <= repeat; rep++)); do
+  for cfg in "${configs[@]}"; do
+    read -r w c p m s i <<<"$cfg"
+    n=$((n + 1))
+    cname=$(name "$s" "$i" "$m" "$p")
+    tag="${cname//\//-}-w$w-c$c-r$rep"
+    server_args "$s" "$i" "$m" "$p" "$w"
+    if ! server_start --stdout "$dir/logs/server-$tag.log" SERVER_PID "$dir/logs/ready" \
+         "$dir/logs/server-$tag.log" "${server_pin[@]}" "$server_bin" "${srv[@]}" \
+         --ready-file "$dir/logs/ready"; then
+      stop_server
+      # Refused at start-up after --check said yes (the machine changed): skip it.
+      [[ $stopped_status -eq 3 ]] ||
+        die "step start server $tag failed (log: $dir/logs/server-$tag.log); results so far are in $dir"
+      why=$(tail -n 1 "$dir/logs/server-$tag.log")
+      printf '[%d/%d] %-32s w%-3s c%-4s repeat %d: skipped: %s\n' "$n" "$total" "$cname" \
+        "$w" "$c" "$rep" "${why#acceptbench-server: }"
+      skip "$cname" "$w" "${why#acceptbench-server: }"
+      continue
+    fi
+    load_args=(--target "127.0.0.1:$(ready_value "$dir/logs/ready" port)"
+               --stats "127.0.0.1:$(ready_value "$dir/logs/ready" admin_port)" --protocol "$p"
+               --connections "$c" --threads "$threads" --duration "$duration" --warmup "$warmup"
+               --requests-per-conn "$rpc" --label "$cname" --out "$dir" --no-progress)
+    [[ -n $rate ]] && load_args+=(--rate "$rate")
+    rc=0
+    "${client_pin[@]}" "$load_bin" "${load_args[@]}" >"$dir/logs/load-$tag.log" 2>&1 || rc=$?
+    stop_server
+    [[ $rc -eq 130 ]] && { echo "$PROG: interrupted; what was measured is in $dir" >&2; exit 130; }
+    [[ $rc -eq 0 ]] ||
+      die "step load $tag failed (exit $rc, log: $dir/logs/load-$tag.log); results so far are in $dir"
+    printf '[%d/%d] %-32s w%-3s c%-4s repeat %d: %s\n' "$n" "$total" "$cname" "$w" "$c" "$rep" \
+      "$(grep -oE '[0-9.]+k? conn/s' "$dir/logs/load-$tag.log" | head -n 1)"
+  done
+done
+rm -f "$dir/logs/ready"
+trap - EXIT INT TERM
+
+echo
+ACCEPTBENCH_CMD="$CMD" "$ROOT/bench/plot.sh" --bin "$BIN" "$dir"
+echo "results: $dir (CSV: summary.csv workers.csv latency.csv timeseries.csv aggregate.csv)"
+echo "report:  $dir/report.md   charts: $dir/*.png, *.svg"
