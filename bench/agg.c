@@ -47,7 +47,8 @@ static const char *const col_names[NCOLS] = {
 
 static int same_config(const struct agg_group *a, const struct agg_group *b)
 {
-    return strcmp(a->strategy, b->strategy) == 0 && strcmp(a->io, b->io) == 0 &&
+    return strcmp(a->label, b->label) == 0 && strcmp(a->strategy, b->strategy) == 0 &&
+           strcmp(a->io, b->io) == 0 &&
            a->workers == b->workers && a->connections == b->connections && a->rate == b->rate;
 }
 
@@ -120,10 +121,18 @@ int agg_build(const struct table *t, struct agg *out, char *err, size_t errlen)
             return -1;
         }
 
+    /* Optional: a summary written by hand, or by a tool other than
+     * acceptbench-load, is grouped by its other columns alone. */
+    int c_label = table_col(t, "label");
+    out->rows = t->rows;
+    if (!(out->row_group = malloc((t->rows ? t->rows : 1) * sizeof *out->row_group)))
+        goto oom;
     for (size_t r = 0; r < t->rows; r++) {
+        out->row_group[r] = -1;
         if (num_or(t, r, col[C_PARTIAL], 0))
             continue;
         struct agg_group key = {0};
+        snprintf(key.label, sizeof key.label, "%s", c_label < 0 ? "" : table_get(t, r, c_label));
         snprintf(key.strategy, sizeof key.strategy, "%s", table_get(t, r, col[C_STRATEGY]));
         snprintf(key.io, sizeof key.io, "%s", table_get(t, r, col[C_IO]));
         key.workers = num_or(t, r, col[C_WORKERS], 0);
@@ -162,6 +171,7 @@ int agg_build(const struct table *t, struct agg *out, char *err, size_t errlen)
         }
         if (append_sample(g, v) < 0)
             goto oom;
+        out->row_group[r] = (long)(g - out->g);
     }
     relative_throughput(out);
     return 0;
@@ -177,7 +187,20 @@ void agg_free(struct agg *a)
         for (int m = 0; m < AGG_NMETRICS; m++)
             free(a->g[i].v[m]);
     free(a->g);
+    free(a->row_group);
     memset(a, 0, sizeof *a);
+}
+
+void agg_series_name(const struct agg_group *g, char *buf, size_t len)
+{
+    if (g->label[0])
+        snprintf(buf, len, "%s", g->label);
+    else
+        snprintf(buf, len, "%s/%s", g->strategy, g->io);
+    /* One word, for gnuplot's word() and the charts' tics, whatever --label held. */
+    for (char *p = buf; *p; p++)
+        if (*p == ' ')
+            *p = '_';
 }
 
 void agg_group_name(const struct agg *a, const struct agg_group *g, char *buf, size_t len)
@@ -188,7 +211,8 @@ void agg_group_name(const struct agg *a, const struct agg_group *g, char *buf, s
         vary_c |= a->g[i].connections != g->connections;
         vary_r |= a->g[i].rate != g->rate;
     }
-    int n = snprintf(buf, len, "%s/%s", g->strategy, g->io);
+    agg_series_name(g, buf, len);
+    int n = (int)strlen(buf);
     if (vary_w && n >= 0 && (size_t)n < len)
         n += snprintf(buf + n, len - (size_t)n, " w%ld", g->workers);
     if (vary_c && n >= 0 && (size_t)n < len)

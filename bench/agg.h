@@ -1,5 +1,5 @@
 /* agg: group the rows of a results folder's summary.csv by configuration
- * (strategy, io, workers, connections, rate) and keep every repeat's value of
+ * (label, strategy, io, workers, connections, rate) and keep every repeat's value of
  * each headline metric, so reports take medians and ranges and comparisons can
  * test whole samples. Pure: tables in, numbers out. */
 #ifndef ACCEPTBENCH_AGG_H
@@ -31,7 +31,10 @@ const char *agg_metric_name(enum agg_metric m);
 int agg_metric_by_name(const char *name);   /* -1 when unknown */
 
 struct agg_group {
-    char strategy[32], io[32];
+    /* The run's --label: run_bench.sh names every axis that varied in it
+     * (reuseport/epoll/process/echo), so it tells apart what the columns cannot
+     * (the model). */
+    char label[96], strategy[32], io[32];
     long workers, connections, rate;
     size_t n;                          /* repeats */
     double *v[AGG_NMETRICS];           /* n samples each; NAN where undefined */
@@ -40,6 +43,8 @@ struct agg_group {
 struct agg {
     struct agg_group *g;
     size_t n;
+    long *row_group;                   /* per summary row: its group, or -1 (partial) */
+    size_t rows;
 };
 
 /* Group summary rows in the order configurations first appear. Rows marked
@@ -50,7 +55,11 @@ struct agg {
  * message naming the missing column. */
 int agg_build(const struct table *summary, struct agg *out, char *err, size_t errlen);
 void agg_free(struct agg *a);
-/* "pool/epoll", plus " w4" / " c50" / " r1000" where the folder sweeps them. */
+/* The configuration without the swept numbers: its label (spaces made '_'), or
+ * "pool/epoll" (strategy/io) for a run without one. Configurations that differ only in workers, connections or
+ * rate share it: one line each on a chart of a sweep. */
+void agg_series_name(const struct agg_group *g, char *buf, size_t len);
+/* The series name, plus " w4" / " c50" / " r1000" where the folder sweeps them. */
 void agg_group_name(const struct agg *a, const struct agg_group *g, char *buf, size_t len);
 /* The group with the same configuration, or NULL. */
 const struct agg_group *agg_find(const struct agg *a, const struct agg_group *like);

@@ -57,7 +57,7 @@ static void group_name(const struct agg *a, size_t i, char *buf, size_t len)
 /* Which group a summary row (by run_id) belongs to; -1 for partial runs. */
 struct run_map {
     char **run_ids;
-    long *group;
+    const long *group;     /* the agg's row_group */
     size_t n;
 };
 
@@ -69,24 +69,12 @@ static long as_long(double v)
 
 static void map_runs(const struct table *sum, const struct agg *a, struct run_map *m)
 {
-    int c_run = table_col(sum, "run_id"), c_s = table_col(sum, "strategy"),
-        c_io = table_col(sum, "io"), c_w = table_col(sum, "workers"),
-        c_c = table_col(sum, "connections"), c_r = table_col(sum, "rate"),
-        c_p = table_col(sum, "partial");
+    int c_run = table_col(sum, "run_id");
     m->n = sum->rows;
+    m->group = a->row_group;
     m->run_ids = calloc(m->n ? m->n : 1, sizeof *m->run_ids);
-    m->group = calloc(m->n ? m->n : 1, sizeof *m->group);
-    for (size_t r = 0; r < sum->rows && m->run_ids && m->group; r++) {
-        struct agg_group key = {0};
-        snprintf(key.strategy, sizeof key.strategy, "%s", table_get(sum, r, c_s));
-        snprintf(key.io, sizeof key.io, "%s", table_get(sum, r, c_io));
-        key.workers = as_long(table_num(sum, r, c_w));
-        key.connections = as_long(table_num(sum, r, c_c));
-        key.rate = as_long(table_num(sum, r, c_r));
-        const struct agg_group *g = agg_find(a, &key);
+    for (size_t r = 0; r < sum->rows && m->run_ids; r++)
         m->run_ids[r] = (char *)table_get(sum, r, c_run);
-        m->group[r] = g && table_num(sum, r, c_p) != 1 ? (long)(g - a->g) : -1;
-    }
 }
 
 static long group_of_run(const struct run_map *m, const char *run_id)
@@ -119,17 +107,19 @@ static const char *median_run(const struct table *sum, const struct run_map *m, 
 
 static void put_group_cols(struct csv_buf *b, const struct agg *a, size_t i)
 {
-    char name[96];
+    char name[160];
     group_name(a, i, name, sizeof name);
     csv_str(b, name);
     csv_u64(b, i);
+    agg_series_name(&a->g[i], name, sizeof name);
+    csv_str(b, name);
     csv_str(b, a->g[i].strategy);
     csv_str(b, a->g[i].io);
     csv_i64(b, a->g[i].workers);
     csv_i64(b, a->g[i].connections);
     csv_i64(b, a->g[i].rate);
 }
-#define GROUP_COLS "group,group_index,strategy,io,workers,connections,rate"
+#define GROUP_COLS "group,group_index,series,strategy,io,workers,connections,rate"
 
 static int write_csv(const char *dir, const char *file, const char *header, struct csv_buf *b)
 {
@@ -265,7 +255,7 @@ static int write_median_rows(const char *dir, const char *in, const char *out,
 /* plotvars.gp: what the gnuplot scripts need besides data. */
 static int write_plotvars(const char *dir, const struct table *sum, const struct agg *a)
 {
-    char path[4096], err[512], name[96];
+    char path[4096], err[512], name[160];
     struct csv_buf b;  /* used as a string builder */
     csv_init(&b);
     const char *sweep = "none";
@@ -292,15 +282,19 @@ static int write_plotvars(const char *dir, const struct table *sum, const struct
              a->n, maxworkers, sweep);
     csv_header(&b, line);
     b.len--;
-    /* Each distinct strategy/io once: one line per series when a sweep runs. */
+    /* Each distinct series once: one line per series when a sweep runs. */
     for (size_t i = 0; i < a->n; i++) {
+        char other[160];
         size_t j = 0;
-        while (j < i && (strcmp(a->g[j].strategy, a->g[i].strategy) != 0 ||
-                         strcmp(a->g[j].io, a->g[i].io) != 0))
-            j++;
+        agg_series_name(&a->g[i], name, sizeof name);
+        for (; j < i; j++) {
+            agg_series_name(&a->g[j], other, sizeof other);
+            if (strcmp(other, name) == 0)
+                break;
+        }
         if (j < i)
             continue;
-        snprintf(line, sizeof line, "%s%s/%s", i ? " " : "", a->g[i].strategy, a->g[i].io);
+        snprintf(line, sizeof line, "%s%s", i ? " " : "", name);
         csv_header(&b, line);
         b.len--;
     }
@@ -354,7 +348,6 @@ static int cmd_aggregate(const char *dir)
              write_median_rows(dir, "timeseries.csv", "timeseries_plot.csv", &sum, &a, &m, ts_cols, 5) |
              write_plotvars(dir, &sum, &a);
     free(m.run_ids);
-    free(m.group);
     agg_free(&a);
     table_free(&sum);
     return rc ? 1 : 0;
@@ -397,7 +390,7 @@ static void summary_table(FILE *f, const struct agg *a)
                "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (size_t i = 0; i < a->n; i++) {
         const struct agg_group *g = &a->g[i];
-        char name[96], cps[128], p50[32], p99[32], p999[32], jain[32], sys[32], wasted[32];
+        char name[160], cps[128], p50[32], p99[32], p999[32], jain[32], sys[32], wasted[32];
         agg_group_name(a, g, name, sizeof name);
         fmt_range(cps, sizeof cps, g, AGG_CONN_PER_S, "%.0f");
         fmt_one(p50, sizeof p50, g, AGG_TOTAL_P50_US, "%.0f");
@@ -506,7 +499,7 @@ static void compare_table(FILE *f, const struct agg *base, const struct cmp_resu
                "|---|---|---:|---:|---:|---:|---|\n");
     for (size_t i = 0; i < n; i++) {
         const struct cmp_result *r = &res[i];
-        char name[96], b[32], c[32], ch[32], p[32];
+        char name[160], b[32], c[32], ch[32], p[32];
         agg_group_name(base, &base->g[r->base_group], name, sizeof name);
         fmt_value(b, sizeof b, r->base_median);
         fmt_value(c, sizeof c, r->cur_median);

@@ -24,4 +24,9 @@ set linetype cycle 10
 set_group_xtics = 'set xtics () rotate by -30 noenhanced; do for [i=1:ngroups] { set xtics add (word(groups, i) i-1) }; set xrange [-0.6:ngroups-0.4]'
 # A title with the environment under it.
 title_with(t) = sprintf("%s\n{/*0.8 %s}", t, subtitle)
-is_series(i) = strcol("strategy").'/'.strcol("io") eq word(series, i)
+is_series(i) = strcol("series") eq word(series, i)
+# A sweep: one line per series over the swept value, for the aggregate.csv column
+# named by `metric` with its _min/_max range. The series' rows are copied into
+# $by_series one series after another first: in the CSV other series' rows lie
+# between them, and their undefined points would break every line.
+sweep_lines = 'set table $by_series; plot for [i=1:words(series)] file using (i):(column(sweep)):(column(metric)):(column(metric."_min")):(column(metric."_max")) with table if (is_series(i)); unset table; set datafile nocolumnheaders separator whitespace; set xlabel sweep; plot for [i=1:words(series)] $by_series using ($1 == i ? $2 : 1/0):3:4:5 with yerrorlines lt i title word(series, i)'

@@ -8,6 +8,6 @@ if (sweep eq 'none') {
     @set_group_xtics
     plot file using "group_index":"jain_index":"jain_index_min":"jain_index_max":(0.6):(column("group_index")+1) with boxerrorbars lc variable notitle
 } else {
-    set xlabel sweep
-    plot for [i=1:words(series)] file using (is_series(i) ? column(sweep) : 1/0):"jain_index":"jain_index_min":"jain_index_max" with yerrorlines lt i title word(series, i)
+    metric = 'jain_index'
+    @sweep_lines
 }

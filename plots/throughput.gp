@@ -8,6 +8,6 @@ if (sweep eq 'none') {
     @set_group_xtics
     plot file using "group_index":"conn_per_s":"conn_per_s_min":"conn_per_s_max":(0.6):(column("group_index")+1) with boxerrorbars lc variable notitle
 } else {
-    set xlabel sweep
-    plot for [i=1:words(series)] file using (is_series(i) ? column(sweep) : 1/0):"conn_per_s":"conn_per_s_min":"conn_per_s_max" with yerrorlines lt i title word(series, i)
+    metric = 'conn_per_s'
+    @sweep_lines
 }
