@@ -3,7 +3,6 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <getopt.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -68,7 +67,7 @@ static void usage(FILE *f)
 "                             or less to fit the open-file limit)\n"
 "  -r, --rate R               open loop: R new connections/s in total (5k, 5k/s)\n"
 "  -t, --threads T            libuv loops on T threads, load split evenly (default:\n"
-"                             one per CPU, at most one per connection)\n"
+"                             one per CPU, at most --connections and --count)\n"
 "  -k, --requests-per-conn K  requests per connection before closing (default 1)\n"
 "  -d, --duration D           measured time (10s, 500ms, 2m; default 10s)\n"
 "  -n, --count N              measure N connections instead of a duration (10k)\n"
@@ -84,7 +83,7 @@ static void usage(FILE *f)
 "                             repeated, anything else is sent as text; text:64\n"
 "                             sends the text 64. echo checks the reply is exactly\n"
 "                             the payload upper-cased; greeter sends it as the name\n"
-"                             (at most 256 bytes), then shuts down its write side\n"
+"                             (at most %zu bytes), then shuts down its write side\n"
 "      --stats HOST:PORT      where to GET /stats (http: the target by default;\n"
 "                             echo, greeter: the server's --admin listener, none\n"
 "                             by default)\n"
@@ -106,7 +105,7 @@ static void usage(FILE *f)
 "completed); 1 target down (every connection refused), no connection completed,\n"
 "or a runtime failure; 2 bad usage; 130 interrupted by SIGINT/SIGTERM (partial\n"
 "results written, partial=1).\n",
-            names);
+            names, proto_greeter.name_max);
 }
 
 /* One line to stderr naming the option, then exit 2: usage errors never run load. */
@@ -195,17 +194,18 @@ static uint64_t opt_count(const char *opt, const char *s, uint64_t min, uint64_t
 
 /* The default --threads: a loop per CPU this process may run on (taskset counts),
  * but no more loops than the load can keep busy: each needs a connection (-c 1 is
- * one thread) and, in the open loop, a connection/s of its own. */
+ * one thread), a connection of --count's, and in the open loop a connection/s. */
 static unsigned default_threads(const struct config *cfg)
 {
-    cpu_set_t set;
-    long cpus = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set)
-                                                           : sysconf(_SC_NPROCESSORS_ONLN);
-    uint64_t n = cpus < 1 ? 1 : cpus > CONFIG_MAX_THREADS ? CONFIG_MAX_THREADS : (uint64_t)cpus;
+    uint64_t n = run_cpus();
+    if (n > CONFIG_MAX_THREADS)
+        n = CONFIG_MAX_THREADS;
     if (n > cfg->connections)
         n = cfg->connections;
     if (cfg->rate && n > cfg->rate)
         n = cfg->rate;
+    if (cfg->count && n > cfg->count)
+        n = cfg->count;
     return (unsigned)n;
 }
 
@@ -326,8 +326,8 @@ static void parse_args(int argc, char **argv, struct config *cfg)
     }
     if (payload_parse(payload ? payload : PAYLOAD_DEFAULT, &cfg->payload, err, sizeof err) < 0)
         die_usage("--payload", err);
-    if (cfg->proto->half_close_after_send &&
-        payload_check_name(&cfg->payload, 256, err, sizeof err) < 0)
+    if (cfg->proto->name_max &&
+        payload_check_name(&cfg->payload, cfg->proto->name_max, err, sizeof err) < 0)
         die_usage("--payload", err);
     if (cfg->proto->max_requests_per_conn &&
         cfg->requests_per_conn > cfg->proto->max_requests_per_conn) {
@@ -362,6 +362,9 @@ static void parse_args(int argc, char **argv, struct config *cfg)
         die_usage("--rate", "must be at least --threads connections/s");
     if (cfg->connections < cfg->threads)
         die_usage("--connections", "must be at least --threads (each thread needs one)");
+    /* A loop's share of --count is at least 1: a share of 0 would mean no limit. */
+    if (cfg->count && cfg->count < cfg->threads)
+        die_usage("--count", "must be at least --threads (each thread needs one)");
     if (cfg->connections + 64 > nofile) {
         snprintf(err, sizeof err, "%llu connections need more descriptors than the limit %llu"
                  " (ulimit -n)", (unsigned long long)cfg->connections,

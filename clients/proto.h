@@ -56,6 +56,9 @@ struct proto {
     int half_close_after_send;
     /* The protocol sends --payload (echo, greeter); 0: --payload is refused. */
     int takes_payload;
+    /* --payload is a name the server writes on one line of its log: at most this many
+     * bytes, none of them a control character; 0 = any bytes. */
+    size_t name_max;
     /* At most this many requests per connection; 0 = no limit (greeter: 1). */
     uint64_t max_requests_per_conn;
     /* The server answers GET /stats on the load port itself (http); otherwise

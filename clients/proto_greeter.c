@@ -64,6 +64,7 @@ const struct proto proto_greeter = {
     .name = "greeter",
     .half_close_after_send = 1,
     .takes_payload = 1,
+    .name_max = 256,               /* the server's GREETER_NAME_MAX */
     .max_requests_per_conn = 1,
     .init = greeter_init,
     .free = greeter_free,

@@ -3,12 +3,26 @@
 #include "report.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "pace.h"
 #include "proto.h"
 #include "units.h"
+
+const struct report_latency report_latencies[REPORT_NLATENCY] = {
+    {"connect", "connect", offsetof(struct tally, connect), 0},
+    {"first_byte", "first byte", offsetof(struct tally, first_byte), 0},
+    {"total", "total", offsetof(struct tally, total), 1},
+};
+
+const double report_pcts[REPORT_NPCTS] = {50.0, 90.0, 99.0, 99.9};
+
+const struct hist *report_latency_hist(const struct tally *y, size_t i)
+{
+    return (const struct hist *)((const char *)y + report_latencies[i].offset);
+}
 
 const char *report_mode(const struct config *cfg)
 {
@@ -40,6 +54,20 @@ const struct srvstats_worker *report_server_worker(const struct run_result *res,
     return NULL;
 }
 
+uint64_t report_worker_count(const struct run_result *res, size_t i)
+{
+    const struct srvstats_worker *w = report_server_worker(res, i);
+    return w ? w->v[SRVSTATS_ACCEPTED] : report_client_count(res, i);
+}
+
+uint64_t report_worker_total(const struct run_result *res)
+{
+    uint64_t total = 0;
+    for (size_t i = 0, n = report_nworkers(res); i < n; i++)
+        total += report_worker_count(res, i);
+    return total;
+}
+
 const char *report_fairness(const struct run_result *res, struct fair *out)
 {
     size_t n = report_nworkers(res);
@@ -66,18 +94,29 @@ static void fmt_us(char *buf, size_t len, uint64_t us)
     units_format_duration_us(buf, len, (double)us);
 }
 
-static void latency_row(FILE *f, const char *name, const struct hist *h)
+/* The latency table: a column per percentile, then max; "-" when nothing completed. */
+static void latency_table(FILE *f, const struct tally *y)
 {
-    static const double ps[] = {50.0, 90.0, 99.0, 99.9};
-    char b[5][24];
-    if (h->total == 0) {
-        fprintf(f, "    %-11s %9s %9s %9s %9s %9s\n", name, "-", "-", "-", "-", "-");
-        return;
+    char b[24];
+    fprintf(f, "  Latency    ");
+    for (int p = 0; p < REPORT_NPCTS; p++) {
+        snprintf(b, sizeof b, "p%g", report_pcts[p]);
+        fprintf(f, " %9s", b);
     }
-    for (int i = 0; i < 4; i++)
-        fmt_us(b[i], sizeof b[i], hist_percentile(h, ps[i]));
-    fmt_us(b[4], sizeof b[4], h->total ? h->max_us : 0);
-    fprintf(f, "    %-11s %9s %9s %9s %9s %9s\n", name, b[0], b[1], b[2], b[3], b[4]);
+    fprintf(f, " %9s\n", "max");
+    for (size_t i = 0; i < REPORT_NLATENCY; i++) {
+        const struct hist *h = report_latency_hist(y, i);
+        fprintf(f, "    %-11s", report_latencies[i].label);
+        for (int p = 0; p <= REPORT_NPCTS; p++) {
+            if (h->total == 0)
+                snprintf(b, sizeof b, "-");
+            else
+                fmt_us(b, sizeof b, p < REPORT_NPCTS ? hist_percentile(h, report_pcts[p])
+                                                     : h->max_us);
+            fprintf(f, " %9s", b);
+        }
+        fprintf(f, "\n");
+    }
 }
 
 static void print_workers(FILE *f, const struct config *cfg, const struct run_result *res)
@@ -92,17 +131,12 @@ static void print_workers(FILE *f, const struct config *cfg, const struct run_re
         fprintf(f, "  Workers: no per-worker counts (no X-Worker header, no /stats)\n");
         return;
     }
-    uint64_t total = 0;
-    for (size_t i = 0; i < n; i++) {
-        const struct srvstats_worker *w = report_server_worker(res, i);
-        total += w ? w->v[SRVSTATS_ACCEPTED] : report_client_count(res, i);
-    }
+    uint64_t total = report_worker_total(res);
     fprintf(f, "    %6s %10s %10s %7s %9s %9s\n", "worker", "client", "server", "share",
             "cpu_user", "cpu_sys");
     for (size_t i = 0; i < n; i++) {
         const struct srvstats_worker *w = report_server_worker(res, i);
-        uint64_t c = report_client_count(res, i);
-        uint64_t s = w ? w->v[SRVSTATS_ACCEPTED] : c;
+        uint64_t c = report_client_count(res, i), s = report_worker_count(res, i);
         char cli[24] = "-", srv[24] = "-", cu[24] = "-", cs[24] = "-";
         if (tally_worker_span(&res->tally) > 0)      /* no X-Worker at all: no counts */
             snprintf(cli, sizeof cli, "%llu", (unsigned long long)c);
@@ -161,10 +195,7 @@ void report_print(FILE *f, const struct config *cfg, const struct run_result *re
     fprintf(f, ", %llu request%s/conn%s%s%s\n", (unsigned long long)cfg->requests_per_conn,
             cfg->requests_per_conn == 1 ? "" : "s", cfg->label ? ", label " : "",
             cfg->label ? cfg->label : "", res->partial ? " [PARTIAL: interrupted]" : "");
-    fprintf(f, "  Latency     %9s %9s %9s %9s %9s\n", "p50", "p90", "p99", "p99.9", "max");
-    latency_row(f, "connect", &y->connect);
-    latency_row(f, "first byte", &y->first_byte);
-    latency_row(f, "total", &y->total);
+    latency_table(f, y);
     units_format_count(b1, sizeof b1, res->window_s > 0 ? (double)y->completed / res->window_s : 0);
     units_format_count(b2, sizeof b2, (double)y->bytes_in);
     fprintf(f, "  %llu connections in %.2fs, %s conn/s, %llu requests, %sB read\n",

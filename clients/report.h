@@ -22,6 +22,26 @@ size_t report_nworkers(const struct run_result *res);
 uint64_t report_client_count(const struct run_result *res, size_t i);
 /* The server's delta row of worker i, or NULL (no /stats, or no such worker). */
 const struct srvstats_worker *report_server_worker(const struct run_result *res, size_t i);
+/* Worker i's connections for its share: the server's accepted count when /stats
+ * has the worker, else the client's; and their sum over the n workers. */
+uint64_t report_worker_count(const struct run_result *res, size_t i);
+uint64_t report_worker_total(const struct run_result *res);
+
+/* The latency metrics, in the order of the terminal rows, summary.csv's columns and
+ * latency.csv's rows: the CSV name ("first_byte"), the terminal label ("first byte"),
+ * the histogram in struct tally, and whether summary.csv also gives its mean. */
+struct report_latency {
+    const char *name, *label;
+    size_t offset;
+    int mean;
+};
+#define REPORT_NLATENCY 3
+extern const struct report_latency report_latencies[REPORT_NLATENCY];
+const struct hist *report_latency_hist(const struct tally *y, size_t i);
+
+/* The percentiles every latency summary gives before its max: p50 p90 p99 p99.9. */
+#define REPORT_NPCTS 4
+extern const double report_pcts[REPORT_NPCTS];
 
 /* "closed" or "open". */
 const char *report_mode(const struct config *cfg);

@@ -72,9 +72,8 @@ static void server_process_s(struct csv_buf *b, const struct run_result *res,
 
 static void percentiles(struct csv_buf *b, const struct hist *h, int with_mean)
 {
-    static const double ps[] = {50.0, 90.0, 99.0, 99.9};
-    for (int i = 0; i < 4; i++)
-        csv_u64(b, hist_percentile(h, ps[i]));
+    for (int i = 0; i < REPORT_NPCTS; i++)
+        csv_u64(b, hist_percentile(h, report_pcts[i]));
     csv_u64(b, h->total ? h->max_us : 0);
     if (with_mean)
         csv_f64(b, h->total ? hist_mean(h) : NAN, 1);
@@ -111,9 +110,8 @@ static void summary_row(struct csv_buf *b, const struct config *cfg,
     csv_f64(b, per_s(y->requests, res->window_s), 1);
     csv_u64(b, y->bytes_in);
     csv_u64(b, y->bytes_out);
-    percentiles(b, &y->connect, 0);
-    percentiles(b, &y->first_byte, 0);
-    percentiles(b, &y->total, 1);
+    for (size_t i = 0; i < REPORT_NLATENCY; i++)
+        percentiles(b, report_latency_hist(y, i), report_latencies[i].mean);
     csv_u64(b, y->sched_starts);
     csv_u64(b, y->sched_late);
     csv_u64(b, y->sched_lag_max_ns / 1000);
@@ -143,11 +141,7 @@ static void workers_rows(struct csv_buf *b, const struct config *cfg,
                          const struct run_result *res)
 {
     size_t n = report_nworkers(res);
-    uint64_t total = 0;
-    for (size_t i = 0; i < n; i++) {
-        const struct srvstats_worker *w = report_server_worker(res, i);
-        total += w ? w->v[SRVSTATS_ACCEPTED] : report_client_count(res, i);
-    }
+    uint64_t total = report_worker_total(res);
     int has_user = res->have_server && srvstats_has(&res->server, SRVSTATS_CPU_USER_US);
     int has_sys = res->have_server && srvstats_has(&res->server, SRVSTATS_CPU_SYS_US);
     for (size_t i = 0; i < n; i++) {
@@ -170,7 +164,7 @@ static void workers_rows(struct csv_buf *b, const struct config *cfg,
         }
         csv_f64(b, w && has_user ? (double)w->v[SRVSTATS_CPU_USER_US] / 1e6 : NAN, 6);
         csv_f64(b, w && has_sys ? (double)w->v[SRVSTATS_CPU_SYS_US] / 1e6 : NAN, 6);
-        csv_f64(b, total ? (double)(w ? w->v[SRVSTATS_ACCEPTED] : c) / (double)total : NAN, 6);
+        csv_f64(b, total ? (double)report_worker_count(res, i) / (double)total : NAN, 6);
         csv_u64(b, (uint64_t)res->partial);
         csv_end_row(b);
     }
@@ -200,17 +194,10 @@ static void latency_row(void *ctx, uint64_t value_us, double percentile, uint64_
 static void latency_rows(struct csv_buf *b, const struct config *cfg,
                          const struct run_result *res)
 {
-    const struct {
-        const char *name;
-        const struct hist *h;
-    } m[] = {
-        {"connect", &res->tally.connect},
-        {"first_byte", &res->tally.first_byte},
-        {"total", &res->tally.total},
-    };
-    for (size_t i = 0; i < sizeof m / sizeof m[0]; i++) {
-        struct latency_ctx l = {b, cfg, res, m[i].name, m[i].h->total};
-        hist_percentile_rows(m[i].h, 5, latency_row, &l);
+    for (size_t i = 0; i < REPORT_NLATENCY; i++) {
+        const struct hist *h = report_latency_hist(&res->tally, i);
+        struct latency_ctx l = {b, cfg, res, report_latencies[i].name, h->total};
+        hist_percentile_rows(h, 5, latency_row, &l);
     }
 }
 

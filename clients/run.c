@@ -136,17 +136,22 @@ static int drain(const struct config *cfg, struct loop_shared *sh, struct loop_t
     return wait_for(sh, &sh->drained, cfg->threads, deadline, 2, NULL) == 1;
 }
 
+unsigned run_cpus(void)
+{
+    cpu_set_t set;
+    long n = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set)
+                                                        : sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : (unsigned)n;
+}
+
 static void describe_host(struct run_result *res, const struct config *cfg)
 {
     struct utsname u;
     if (uname(&u) == 0)
         snprintf(res->kernel, sizeof res->kernel, "%s", u.release);
     res->nproc = sysconf(_SC_NPROCESSORS_ONLN);
-    cpu_set_t set;
-    double cpus = cfg->threads;
-    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) < cpus)
-        cpus = CPU_COUNT(&set);
-    res->client_cpus = cpus;
+    unsigned cpus = run_cpus();
+    res->client_cpus = cpus < cfg->threads ? cpus : cfg->threads;
     time_t now = time(NULL);
     struct tm tm;
     gmtime_r(&now, &tm);

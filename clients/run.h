@@ -42,4 +42,7 @@ struct run_result {
 int run_load(const struct config *cfg, struct run_result *res, char *err, size_t errlen);
 void run_result_free(struct run_result *res);
 
+/* CPUs this process may run on (its affinity mask: taskset counts), at least 1. */
+unsigned run_cpus(void);
+
 #endif

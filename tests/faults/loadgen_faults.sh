@@ -608,6 +608,7 @@ case_bad_options() {
     bad --count -n abc
     bad --count --count 1e3
     bad --count --count 10 --duration 1s
+    bad --count --count 1 --threads 2             # a thread with no share would never stop
     bad --warmup --warmup x
     bad --warmup -w -1s
     bad --warmup --warmup 2000h
