@@ -49,7 +49,8 @@ if [[ $update == no && ! -f $baseline/summary.csv ]]; then
   exit 2
 fi
 dir=${out:-$(results_dir "$label")}
-ACCEPTBENCH_CMD="$CMD" "$ROOT/bench/matrix.sh" --strategies all --io all --workers 2 \
+# The matrix's messages name it as the user would call it ("./run_bench.sh run").
+ACCEPTBENCH_CMD=${ACCEPTBENCH_CMD:+${CMD% *} run} "$ROOT/bench/matrix.sh" --strategies all --io all --workers 2 \
   --connections 32 --duration 1s --warmup 500ms --repeat 5 --label "$label" "${pass[@]}" --out "$dir"
 status=0
 if [[ -f $baseline/summary.csv ]]; then
