@@ -479,7 +479,7 @@ static int uring_probe(char *err, size_t errlen)
 const struct io_backend io_uring = {
     .v = {.name = "uring",
           .summary = "one io_uring per worker: multishot accept, recv/send in the ring",
-          .feature = "io_uring", .probe = uring_probe, .caps = SRV_CAP_POLLABLE},
+          .feature = "io_uring", .probe = uring_probe, .caps = SRV_CAP_POLLABLE | SRV_CAP_KERNEL_ACCEPTS},
     .init = uring_init,
     .run = uring_run,
     .wake = uring_wake,

@@ -53,6 +53,9 @@ enum {
                                       * signalled through an fd */
     SRV_CAP_SHARES_MEMORY = 1u << 3, /* model: one address space and fd table */
     SRV_CAP_LOGS = 1u << 4,          /* protocol: writes --log-dir files */
+    SRV_CAP_KERNEL_ACCEPTS = 1u << 5,/* io: the kernel accepts on the worker's
+                                      * behalf while it is busy (io_uring), so
+                                      * its listener's queue drains into it */
 };
 
 /* The first member of every axis value. */
