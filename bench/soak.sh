@@ -24,10 +24,12 @@ server's VmRSS and open descriptors every second. Fails (exit 1) when:
 Options:
   --bin DIR          build directory holding the programs (default build/)
   --duration SECS    load per configuration, whole seconds (default 60; 60s works too)
-  --strategy NAME    a server --strategy: pool, shared, reuseport, ... (default reuseport)
-  --io NAME          a server --io: blocking, epoll, ... (default epoll)
-  --all              pool, shared, reuseport x blocking, epoll: six runs, one after
-                     another, each for --duration
+  --strategy NAME    a server --strategy (acceptbench-server --list strategy;
+                     default reuseport)
+  --io NAME          a server --io (acceptbench-server --list io; default epoll)
+  --all              every strategy x io the server has (--list strategy, --list
+                     io), one after another, each for --duration; what the server
+                     refuses on this machine (--check) is skipped with its reason
   --workers N        server workers (default 2)
   --connections N    client connections in flight (default 64)
   --warmup SECS      RSS baseline taken this many seconds into the load (default 5)
@@ -52,7 +54,7 @@ while [[ $# -gt 0 ]]; do
     --bin) bin=$2 ;;
     --duration) [[ $2 =~ ^[1-9][0-9]*s?$ ]] || usage_error "--duration: '$2' is not whole seconds (e.g. 60 or 60s)"
                 duration=${2%s} ;;
-    # The server checks the names (it may know more than the six --all runs).
+    # The server checks the names.
     --strategy) [[ $2 =~ ^[a-z][a-z0-9_-]*$ ]] || usage_error "--strategy: '$2' is not a strategy name (e.g. pool)"
                 strategy=$2 ;;
     --io) [[ $2 =~ ^[a-z][a-z0-9_-]*$ ]] || usage_error "--io: '$2' is not an io name (e.g. epoll)"
@@ -166,7 +168,7 @@ soak() {
   fd_max=$(awk -F, 'NR > 1 && $3 > m { m = $3 } END { print m + 0 }' "$dir/samples.csv")
   [[ -n $first && -n $base ]] || die "$tag: the load ended after ${t} s, before the ${warmup} s warm-up (log: $dir/load.log)"
   local bound=$((base + base * rss_pct / 100 + 1024))
-  printf '%-20s %3d samples  RSS KiB: first %d, after %d s %d, last %d, max %d (bound %d)  fds: before %d, max %d, after %d\n' \
+  printf '%-30s %3d samples  RSS KiB: first %d, after %d s %d, last %d, max %d (bound %d)  fds: before %d, max %d, after %d\n' \
     "$s/$i" "$t" "$first" "$warmup" "$base" "$last" "$max" "$bound" "$fd_start" "$fd_max" "$fd_end"
 
   if [[ $last -gt $bound ]]; then
@@ -184,7 +186,7 @@ soak() {
     local errors completed
     errors=$(errors_total "$dir/summary.csv")
     completed=$(last "$dir/summary.csv" completed)
-    echo "$(printf '%-20s' "$s/$i")        load: $completed connections, $(last "$dir/summary.csv" conn_per_s) conn/s, $errors errors"
+    echo "$(printf '%-30s' "$s/$i")        load: $completed connections, $(last "$dir/summary.csv" conn_per_s) conn/s, $errors errors"
     if [[ $errors -ne 0 || $completed -eq 0 ]]; then
       echo "$PROG: $tag: FAIL: the load generator counted $errors errors and $completed completed connections (errors_* columns of $dir/summary.csv)" >&2
       failed=1
@@ -206,9 +208,30 @@ soak() {
   return "$failed"
 }
 
+# all_configs: set configs to every strategy x io of the server that this machine
+# can run; what the server refuses here (--check, exit 3) is said with its reason.
+all_configs() {
+  local strategies ios s i rc
+  strategies=$(axis_values "$server_bin" list strategy) || die "$server_bin --list strategy failed"
+  ios=$(axis_values "$server_bin" list io) || die "$server_bin --list io failed"
+  configs=()
+  for s in $strategies; do
+    for i in $ios; do
+      rc=0
+      server_check pinned "$server_cpu" "$server_bin" --strategy "$s" --io "$i" \
+        --workers "$workers" --listen 127.0.0.1:0 || rc=$?
+      case $rc in
+        0) configs+=("$s $i") ;;
+        3) echo "$PROG: skipped $s/$i: $server_error" ;;
+        *) usage_error "the server refuses $s/$i: $server_error" ;;
+      esac
+    done
+  done
+  [[ ${#configs[@]} -gt 0 ]] || die "this machine can run none of the server's strategy x io"
+}
+
 configs=("$strategy $io")
-[[ $all == yes ]] && configs=("pool blocking" "pool epoll" "shared blocking" "shared epoll"
-                              "reuseport blocking" "reuseport epoll")
+[[ $all == no ]] || all_configs
 echo "$PROG: ${#configs[@]} x ${duration} s at full load (${connections} connections, ${workers} workers; server CPU ${server_cpu:-any}, load CPU ${load_cpu:-any})"
 status=0
 for c in "${configs[@]}"; do
