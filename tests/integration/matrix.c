@@ -1,5 +1,6 @@
 #include "matrix.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,11 +17,30 @@ int matrix_build(struct combo *out, int with_models)
     return n;
 }
 
+/* Ask the server (--check) rather than run the probes here: a probe leaves
+ * kernel state behind in the process that ran it (io_uring's per-task context),
+ * and this process goes on to be the tests' client. */
 static int refused(const struct combo *c, int workers, char *why, size_t len)
 {
-    struct srv_config cfg = {.strategy = c->strategy->v.name, .io = c->io->v.name,
-                             .model = c->model->v.name, .workers = workers};
-    return srv_check_machine(&cfg, why, len) < 0;
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "%s --check --strategy %s --io %s --model %s --workers %d 2>&1",
+             ACCEPTBENCH_SERVER_BIN, c->strategy->v.name, c->io->v.name, c->model->v.name,
+             workers);
+    FILE *p = popen(cmd, "r");
+    if (!p) {
+        snprintf(why, len, "popen: %s", strerror(errno));
+        return 1;
+    }
+    why[0] = '\0';
+    if (!fgets(why, (int)len, p))
+        why[0] = '\0';
+    why[strcspn(why, "\n")] = '\0';
+    int status = pclose(p);
+    if (status == 0)
+        return 0;
+    if (!why[0])
+        snprintf(why, len, "--check: exit status %#x, no reason given", status);
+    return 1;
 }
 
 int matrix_workers(const struct combo *c, int want)
