@@ -79,20 +79,26 @@ static void release(struct ur *u, struct uconn *uc)
 /* Close a connection: at once when nothing is in flight on it, else cancel what
  * is and close when its completions are in (the kernel may still write into
  * the buffers until then). */
+/* Ask the kernel to cancel the connection's operation in flight: its own
+ * completion then comes with -ECANCELED, or with its result if it was done. */
+static void cancel_op(struct ur *u, struct uconn *uc)
+{
+    struct io_uring_sqe *sqe = get_sqe(u);
+    io_uring_prep_cancel64(sqe, (uint64_t)(uintptr_t)uc | (uint64_t)uc->op, 0);
+    set_data(sqe, uc, OP_CANCEL);
+    uc->pending++;
+}
+
 static void close_conn(struct ur *u, struct uconn *uc)
 {
     connlist_unlink(&u->conns, &uc->c);
     if (uc->dead)
         return;
     uc->dead = 1;
-    if (!uc->pending) {
+    if (!uc->pending)
         release(u, uc);
-        return;
-    }
-    struct io_uring_sqe *sqe = get_sqe(u);
-    io_uring_prep_cancel64(sqe, (uint64_t)(uintptr_t)uc | (uint64_t)uc->op, 0);
-    set_data(sqe, uc, OP_CANCEL);
-    uc->pending++;
+    else if (uc->op)
+        cancel_op(u, uc);  /* else only a cancel is in flight: released with it */
 }
 
 static void post_recv(struct ur *u, struct uconn *uc)
@@ -298,7 +304,12 @@ static void on_pause_over(struct worker *w, struct ur *u, uint64_t now)
 }
 
 /* Shutdown: stop taking connections and drop those with nothing in progress;
- * the rest close after their current response. */
+ * the rest close after their current response. A request that reached the
+ * socket while this worker was busy is in progress too, though its receive has
+ * not completed: cancel each idle receive instead of closing, so one that finds
+ * data completes with it and is served, and only one still waiting comes back
+ * -ECANCELED and closes. Closing at once reset such a client (a pool/uring
+ * sigterm_inflight run lost one of four requests). */
 static void on_stop(struct worker *w, struct ur *u, uint64_t now)
 {
     /* Connections already handed over (the pool's queue) are served; a listener's
@@ -312,11 +323,9 @@ static void on_stop(struct worker *w, struct ur *u, uint64_t now)
         io_uring_prep_cancel64(sqe, OP_SOURCE, 0);
         set_data(sqe, NULL, OP_CANCEL);
     }
-    for (struct conn *c = u->conns.head, *next; c; c = next) {
-        next = c->next;
+    for (struct conn *c = u->conns.head; c; c = c->next)
         if (uc_of(c)->op == OP_RECV && c->in_len == 0)
-            close_conn(u, uc_of(c));
-    }
+            cancel_op(u, uc_of(c));
 }
 
 static void on_cqe(struct worker *w, struct ur *u, const struct io_uring_cqe *cqe, uint64_t now)
