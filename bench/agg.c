@@ -60,12 +60,6 @@ const struct agg_group *agg_find(const struct agg *a, const struct agg_group *li
     return NULL;
 }
 
-static long num_or(const struct table *t, size_t r, int c, long dflt)
-{
-    double v = table_num(t, r, c);
-    return isnan(v) ? dflt : (long)v;
-}
-
 /* Per 1,000 completed connections; undefined without completions. */
 static double per_1k(double amount, double completed)
 {
@@ -129,15 +123,15 @@ int agg_build(const struct table *t, struct agg *out, char *err, size_t errlen)
         goto oom;
     for (size_t r = 0; r < t->rows; r++) {
         out->row_group[r] = -1;
-        if (num_or(t, r, col[C_PARTIAL], 0))
+        if (table_long(t, r, col[C_PARTIAL], 0))
             continue;
         struct agg_group key = {0};
         snprintf(key.label, sizeof key.label, "%s", c_label < 0 ? "" : table_get(t, r, c_label));
         snprintf(key.strategy, sizeof key.strategy, "%s", table_get(t, r, col[C_STRATEGY]));
         snprintf(key.io, sizeof key.io, "%s", table_get(t, r, col[C_IO]));
-        key.workers = num_or(t, r, col[C_WORKERS], 0);
-        key.connections = num_or(t, r, col[C_CONNECTIONS], 0);
-        key.rate = num_or(t, r, col[C_RATE], 0);
+        key.workers = table_long(t, r, col[C_WORKERS], 0);
+        key.connections = table_long(t, r, col[C_CONNECTIONS], 0);
+        key.rate = table_long(t, r, col[C_RATE], 0);
 
         double completed = table_num(t, r, col[C_COMPLETED]), errors = 0, v[AGG_NMETRICS];
         /* Every error class the generator knows, now or later: errors_*. */

@@ -30,12 +30,6 @@ struct run_map {
     size_t n;
 };
 
-/* Empty cells read as NAN; as a configuration key they mean 0, as in agg.c. */
-static long as_long(double v)
-{
-    return isnan(v) ? 0 : (long)v;
-}
-
 static void map_runs(const struct table *sum, const struct agg *a, struct run_map *m)
 {
     int c_run = table_col(sum, "run_id");
@@ -154,7 +148,7 @@ static int write_workers(const char *dir, const struct agg *a, const struct run_
         for (long w = 0; w < a->g[g].workers; w++) {
             size_t k = 0;
             for (size_t r = 0; r < t.rows; r++) {
-                if (as_long(table_num(&t, r, c_w)) != w ||
+                if (table_long(&t, r, c_w, 0) != w ||
                     group_of_run(m, table_get(&t, r, c_run)) != (long)g)
                     continue;
                 share[k] = table_num(&t, r, c_share);

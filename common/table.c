@@ -1,6 +1,7 @@
 #include "table.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -188,4 +189,10 @@ double table_num(const struct table *t, size_t r, int c)
     errno = 0;
     double v = strtod(s, &end);
     return *end || errno ? NAN : v;
+}
+
+long table_long(const struct table *t, size_t r, int c, long dflt)
+{
+    double v = table_num(t, r, c);
+    return isfinite(v) && fabs(v) < (double)LONG_MAX ? (long)v : dflt;
 }

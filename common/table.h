@@ -38,5 +38,8 @@ int table_col(const struct table *t, const char *name);
 const char *table_get(const struct table *t, size_t r, int c);
 /* Cell as a number; NAN when empty, missing or not a number. */
 double table_num(const struct table *t, size_t r, int c);
+/* Cell as a whole number (truncated), or dflt when table_num is not finite: an
+ * empty cell in a configuration column means its default. */
+long table_long(const struct table *t, size_t r, int c, long dflt);
 
 #endif

@@ -75,15 +75,20 @@ int srv_check_options(const struct srv_config *cfg, char *err, size_t errlen)
     return 0;
 }
 
-/* Does this configuration pin worker i to CPU i, and which option says so? */
+/* Does this configuration pin worker i to CPU i? */
+static int pins_cpus(const struct srv_config *cfg)
+{
+    return (chosen(cfg, SRV_STRATEGY)->caps & SRV_CAP_PINS_CPUS) || cfg->incoming_cpu;
+}
+
+/* The option that asks for the pinning, for the refusal's wording. */
 static const char *pinned_by(const struct srv_config *cfg, char *buf, size_t len)
 {
     const struct axis_value *st = chosen(cfg, SRV_STRATEGY);
-    if (st->caps & SRV_CAP_PINS_CPUS) {
-        snprintf(buf, len, "%s %s", srv_axes[SRV_STRATEGY].option, st->name);
-        return buf;
-    }
-    return cfg->incoming_cpu ? "--incoming-cpu" : NULL;
+    if (!(st->caps & SRV_CAP_PINS_CPUS))
+        return "--incoming-cpu";
+    snprintf(buf, len, "%s %s", srv_axes[SRV_STRATEGY].option, st->name);
+    return buf;
 }
 
 int srv_check_machine(const struct srv_config *cfg, char *err, size_t errlen)
@@ -96,10 +101,10 @@ int srv_check_machine(const struct srv_config *cfg, char *err, size_t errlen)
             return -1;
         }
     }
+    if (!pins_cpus(cfg))
+        return 0;
     char buf[96];
     const char *pins = pinned_by(cfg, buf, sizeof buf);
-    if (!pins)
-        return 0;
     cpu_set_t allowed;
     if (sched_getaffinity(0, sizeof allowed, &allowed) < 0) {
         snprintf(err, errlen, "%s: sched_getaffinity: %s", pins, strerror(errno));
@@ -180,10 +185,9 @@ static int open_sources(struct srv *s, char *err, size_t errlen)
 void *srv_worker_main(void *arg)
 {
     struct worker *w = arg;
-    char buf[8];
     atomic_store(&w->st->pid, getpid());
     atomic_store(&w->st->tid, gettid());
-    if (pinned_by(&w->srv->cfg, buf, sizeof buf))
+    if (pins_cpus(&w->srv->cfg))
         cpu_pin_self(w->id);  /* srv_check_machine made sure CPU id is ours */
     w->srv->io->run(w);
     uint64_t user_us, sys_us;

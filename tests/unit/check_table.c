@@ -430,6 +430,12 @@ START_TEST(num_values)
     ck_assert_double_nan(table_num(&t, 12, 0));       /* row out of range */
     ck_assert_double_nan(table_num(&t, 0, 1));        /* column out of range */
     ck_assert_double_nan(table_num(&t, 0, -1));       /* absent column */
+    ck_assert_int_eq(table_long(&t, 0, 0, 7), 42);
+    ck_assert_int_eq(table_long(&t, 1, 0, 7), -1);    /* truncated */
+    ck_assert_int_eq(table_long(&t, 5, 0, 7), 7);     /* empty: the default */
+    ck_assert_int_eq(table_long(&t, 6, 0, 7), 7);
+    ck_assert_int_eq(table_long(&t, 10, 0, 7), 7);    /* inf is no count */
+    ck_assert_int_eq(table_long(&t, 0, -1, 7), 7);
     table_free(&t);
 }
 END_TEST
