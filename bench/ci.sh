@@ -11,8 +11,8 @@ usage() {
   cat <<USAGE
 Usage: $CMD [options] [run options]
 The regression job: every strategy x io, 2 workers, 32 connections, 5 interleaved
-repeats of 1 s, compared with the baseline by acceptbench-report compare using
-the thresholds in bench/thresholds.csv. Writes compare.md in the results folder.
+repeats of 1 s on loopback (--net veth: two namespaces), compared with the
+baseline by acceptbench-report compare using the thresholds in bench/thresholds.csv. Writes compare.md in the results folder.
 Exit status: 0 pass, 1 regression, 2 broken run or no matching baseline.
   --update-baseline   after comparing (when a baseline exists), make this run the baseline
   --baseline DIR      baseline folder (default bench/baseline)
@@ -50,8 +50,10 @@ if [[ $update == no && ! -f $baseline/summary.csv ]]; then
 fi
 dir=${out:-$(results_dir "$label")}
 # The matrix's messages name it as the user would call it ("./run_bench.sh run").
+# Loopback unless asked (--net veth): the committed baseline was recorded there.
 ACCEPTBENCH_CMD=${ACCEPTBENCH_CMD:+${CMD% *} run} "$ROOT/bench/matrix.sh" --strategies all --io all --workers 2 \
-  --connections 32 --duration 1s --warmup 500ms --repeat 5 --label "$label" "${pass[@]}" --out "$dir"
+  --connections 32 --duration 1s --warmup 500ms --repeat 5 --net loopback --label "$label" \
+  "${pass[@]}" --out "$dir"
 status=0
 if [[ -f $baseline/summary.csv ]]; then
   "${bin:-$ROOT/build}/bench/acceptbench-report" compare "$baseline" "$dir" "$thresholds" || status=$?

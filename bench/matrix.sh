@@ -12,6 +12,8 @@ set -euo pipefail
 . "$ROOT/bench/lib/build.sh"
 # shellcheck source-path=SCRIPTDIR source=lib/server.sh
 . "$ROOT/bench/lib/server.sh"
+# shellcheck source-path=SCRIPTDIR source=lib/net.sh
+. "$ROOT/bench/lib/net.sh"
 job_name matrix.sh
 
 usage() {
@@ -37,6 +39,13 @@ default comparison (acceptbench-server --compared AXIS).
                           strategy or per strategy (pool=500) (default 0)
   --threads T             client threads (default: the client's CPUs)
   --pin / --no-pin        server and client on separate CPU sets (default: pin with >= 2 CPUs)
+  --server-cpus LIST      the server's CPUs (e.g. 0-1; default: the first half)
+  --client-cpus LIST      the load generator's CPUs (default: the second half); may overlap
+  --net loopback|veth     loopback, or two network namespaces joined by a veth pair,
+                          each side's receive work steered (RPS) to its own CPUs, as on
+                          two hosts (default: veth where it can be set up: root, ip)
+  --delay D / --jitter D  veth: tc netem delay on both ends (one way: RTT is 2D), jitter
+  --loss P                veth: tc netem loss on both ends, percent (e.g. 0.1%)
   --label L               name of the results folder's suffix (default compare)
   --out DIR               results folder (default results/<UTC time>-<label>)
   --bin DIR               use the programs already built in DIR (skip the build)
@@ -50,6 +59,11 @@ check_numbers() {
   for v in ${2//,/ }; do
     [[ $v =~ ^[1-9][0-9]*$ ]] || usage_error "$opt: '$v' is not a positive whole number (e.g. 4 or 2,4,8)"
   done
+}
+
+# cpu_range LO HI: the CPU list of LO..HI ("1" when they are one).
+cpu_range() {
+  if [[ $1 == "$2" ]]; then echo "$1"; else echo "$1-$2"; fi
 }
 
 check_duration() {
@@ -90,10 +104,13 @@ write_env() {
     echo "kernel: $(uname -r)"
     echo "cpu_model: $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)"
     echo "nproc: $(nproc)"
+    # Each side's settings as its namespace has them (the same on loopback).
     local k
-    for k in net.core.somaxconn net.ipv4.tcp_tw_reuse net.ipv4.ip_local_port_range \
-             net.ipv4.tcp_migrate_req net.ipv4.tcp_max_syn_backlog; do
-      echo "$k: $(sysctl -n "$k" 2>/dev/null | tr '\t' ' ' || echo unavailable)"
+    for k in net.core.somaxconn net.ipv4.tcp_migrate_req net.ipv4.tcp_max_syn_backlog; do
+      echo "$k: $("${server_net[@]}" sysctl -n "$k" 2>/dev/null | tr '\t' ' ' || echo unavailable)"
+    done
+    for k in net.ipv4.tcp_tw_reuse net.ipv4.ip_local_port_range; do
+      echo "$k: $("${client_net[@]}" sysctl -n "$k" 2>/dev/null | tr '\t' ' ' || echo unavailable)"
     done
     echo "compiler: $(cc --version | head -n 1)"
     echo "git_revision: $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo none)$(
@@ -102,12 +119,14 @@ write_env() {
     "$server_bin" --probe 2>/dev/null || echo "probe: failed"
     echo "server_cpus: ${server_cpus:-any}"
     echo "client_cpus: ${client_cpus:-any}"
+    echo "topology: $topology"
     echo "command: $*"
   } >"$f"
 }
 
 strategies="" io="" models="" protocols="" workers=4 connections=50 rate="" duration=4s warmup=1s
 repeat=3 rpc=1 work_us=0 threads="" pin_mode=auto label=compare out="" bin=""
+net=auto server_cpus="" client_cpus="" delay="" jitter="" loss=""
 cmdline="$CMD $*"
 while [[ $# -gt 0 ]]; do
   case $1 in
@@ -138,6 +157,17 @@ while [[ $# -gt 0 ]]; do
              label=$2 ;;
     --out) out=$2 ;;
     --bin) bin=$2 ;;
+    --server-cpus) net_mask "$2" >/dev/null || usage_error "$1: '$2' is not a CPU list (e.g. 0-1 or 0,2)"
+                   server_cpus=$2 ;;
+    --client-cpus) net_mask "$2" >/dev/null || usage_error "$1: '$2' is not a CPU list (e.g. 1 or 2-3)"
+                   client_cpus=$2 ;;
+    --net) [[ $2 == loopback || $2 == veth ]] || usage_error "--net: '$2' is not loopback or veth"
+           net=$2 ;;
+    --delay|--jitter) [[ $2 =~ ^[0-9]+(\.[0-9]+)?(us|ms|s)$ ]] ||
+                        usage_error "$1: '$2' is not a delay (use e.g. 5ms or 500us)"
+                      printf -v "${1#--}" '%s' "$2" ;;
+    --loss) [[ $2 =~ ^[0-9]+(\.[0-9]+)?%?$ ]] || usage_error "--loss: '$2' is not a percentage (use e.g. 0.1%)"
+            loss=${2%\%}% ;;
     *) usage_error "run: unknown option '$1' (see $CMD --help)" ;;
   esac
   shift 2
@@ -149,20 +179,47 @@ io=$(axis --io "$io" io)
 models=$(axis --models "$models" model)
 protocols=$(axis --protocols "$protocols" protocol)
 
+[[ -n $delay || -z $jitter ]] || usage_error "--jitter needs --delay"
+[[ $net != loopback || -z $delay$loss ]] || usage_error "--delay, --jitter and --loss shape a veth pair: use --net veth"
+[[ -n $delay$loss ]] && net=veth
 ncpu=$(nproc)
-server_cpus="" client_cpus=""
-if [[ $pin_mode == yes || ($pin_mode == auto && $ncpu -ge 2) ]]; then
-  [[ $ncpu -ge 2 ]] || usage_error "--pin needs at least 2 CPUs (this machine has $ncpu)"
-  half=$((ncpu / 2))
-  server_cpus="0-$((half - 1))"
-  client_cpus="$half-$((ncpu - 1))"
-  [[ -n $threads ]] || threads=$((ncpu - half))
+if [[ -n $server_cpus$client_cpus ]]; then
+  [[ $pin_mode != no ]] || usage_error "--no-pin with --server-cpus or --client-cpus: choose one"
+  pin_mode=yes
 fi
-[[ -n $threads ]] || threads=1
+if [[ $pin_mode == yes || ($pin_mode == auto && $ncpu -ge 2) ]]; then
+  [[ $ncpu -ge 2 || -n $server_cpus$client_cpus ]] ||
+    usage_error "--pin needs at least 2 CPUs (this machine has $ncpu)"
+  half=$((ncpu / 2))
+  [[ -n $server_cpus ]] || server_cpus=$(cpu_range 0 $((half - 1)))
+  [[ -n $client_cpus ]] || client_cpus=$(cpu_range "$half" $((ncpu - 1)))
+fi
+if [[ -z $threads ]]; then
+  threads=1
+  [[ -z $client_cpus ]] || threads=$(taskset -c "$client_cpus" nproc) ||
+    usage_error "--client-cpus: '$client_cpus' are not CPUs of this machine"
+fi
 # taskset execs the program, so a background job's $! is the program itself.
 server_pin=() client_pin=()
 [[ -z $server_cpus ]] || server_pin=(taskset -c "$server_cpus")
 [[ -z $client_cpus ]] || client_pin=(taskset -c "$client_cpus")
+
+# The topology: two hosts on veth where this machine allows it (explicit: or say why
+# not and stop), else loopback. Whatever way the run ends, the namespaces go.
+trap net_teardown EXIT
+listen_addr=127.0.0.1 server_net=() client_net=() topology=loopback
+if [[ $net != loopback ]]; then
+  if net_setup "${server_cpus:-$(cpu_range 0 $((ncpu - 1)))}" \
+       "${client_cpus:-$(cpu_range 0 $((ncpu - 1)))}" "$delay" \
+       "$jitter" "$loss"; then
+    listen_addr=$NET_SERVER_ADDR topology=$NET_DESCRIPTION
+    server_net=(ip netns exec "$NET_SERVER_NS") client_net=(ip netns exec "$NET_CLIENT_NS")
+  elif [[ $net == veth ]]; then
+    usage_error "--net veth: $net_error"
+  else
+    echo "$PROG: on loopback, where the server's receive work runs on the client's CPUs: veth $net_error"
+  fi
+fi
 
 dir=${out:-$(results_dir "$label")}
 mkdir -p "$dir/logs" || die "cannot create $dir"
@@ -182,7 +239,7 @@ name() {
 server_args() {
   local w_us
   srv=(--strategy "$1" --io "$2" --model "$3" --protocol "$4" --workers "$5"
-       --listen 127.0.0.1:0 --admin 127.0.0.1:0)
+       --listen "$listen_addr:0" --admin "$listen_addr:0")
   w_us=$(work_us_for "$work_us" "$1")
   [[ $w_us == 0 ]] || srv+=(--work-us "$w_us")
 }
@@ -236,8 +293,8 @@ stop_server() {
   stop_bounded "$SERVER_PID" || true
   SERVER_PID=""
 }
-trap stop_server EXIT
-trap 'stop_server; echo "$PROG: interrupted; what was measured is in $dir" >&2; exit 130' INT TERM
+trap 'stop_server; net_teardown' EXIT
+trap 'stop_server; net_teardown; echo "$PROG: interrupted; what was measured is in $dir" >&2; exit 130' INT TERM
 
 total=$((repeat * ${#configs[@]})) n=0
 echo "$PROG: $total runs of $duration (+$warmup warm-up) into $dir"
@@ -249,7 +306,7 @@ for ((rep = 1; rep <= repeat; rep++)); do
     tag="${cname//\//-}-w$w-c$c-r$rep"
     server_args "$s" "$i" "$m" "$p" "$w"
     if ! server_start --stdout "$dir/logs/server-$tag.log" SERVER_PID "$dir/logs/ready" \
-         "$dir/logs/server-$tag.log" "${server_pin[@]}" "$server_bin" "${srv[@]}" \
+         "$dir/logs/server-$tag.log" "${server_net[@]}" "${server_pin[@]}" "$server_bin" "${srv[@]}" \
          --ready-file "$dir/logs/ready"; then
       stop_server
       # Refused at start-up after --check said yes (the machine changed): skip it.
@@ -261,13 +318,13 @@ for ((rep = 1; rep <= repeat; rep++)); do
       skip "$cname" "$w" "${why#acceptbench-server: }"
       continue
     fi
-    load_args=(--target "127.0.0.1:$(ready_value "$dir/logs/ready" port)"
-               --stats "127.0.0.1:$(ready_value "$dir/logs/ready" admin_port)" --protocol "$p"
+    load_args=(--target "$listen_addr:$(ready_value "$dir/logs/ready" port)"
+               --stats "$listen_addr:$(ready_value "$dir/logs/ready" admin_port)" --protocol "$p"
                --connections "$c" --threads "$threads" --duration "$duration" --warmup "$warmup"
                --requests-per-conn "$rpc" --label "$cname" --out "$dir" --no-progress)
     [[ -n $rate ]] && load_args+=(--rate "$rate")
     rc=0
-    "${client_pin[@]}" "$load_bin" "${load_args[@]}" >"$dir/logs/load-$tag.log" 2>&1 || rc=$?
+    "${client_net[@]}" "${client_pin[@]}" "$load_bin" "${load_args[@]}" >"$dir/logs/load-$tag.log" 2>&1 || rc=$?
     stop_server
     [[ $rc -eq 130 ]] && { echo "$PROG: interrupted; what was measured is in $dir" >&2; exit 130; }
     [[ $rc -eq 0 ]] ||
@@ -277,6 +334,7 @@ for ((rep = 1; rep <= repeat; rep++)); do
   done
 done
 rm -f "$dir/logs/ready"
+net_teardown
 trap - EXIT INT TERM
 
 echo

@@ -3,6 +3,7 @@
  * skipped and the environment; the summary table also goes to stdout. */
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "agg.h"
@@ -72,6 +73,25 @@ static void summary_table(FILE *f, const struct agg *a)
     }
 }
 
+/* The value of env.txt's "key: value" line, or "" (a run from before it was kept). */
+static void env_value(const char *dir, const char *key, char *out, size_t len)
+{
+    char path[4096], line[1024];
+    size_t klen = strlen(key);
+    snprintf(path, sizeof path, "%s/env.txt", dir);
+    FILE *env = fopen(path, "r");
+    out[0] = '\0';
+    while (env && fgets(line, sizeof line, env)) {
+        if (strncmp(line, key, klen) == 0 && line[klen] == ':' && line[klen + 1] == ' ') {
+            snprintf(out, len, "%s", line + klen + 2);
+            out[strcspn(out, "\n")] = '\0';
+            break;
+        }
+    }
+    if (env)
+        fclose(env);
+}
+
 int cmd_markdown(const char *dir)
 {
     char path[4096], tmp[4200], line[1024];
@@ -88,7 +108,15 @@ int cmd_markdown(const char *dir)
         table_free(&sum);
         return 1;
     }
-    fprintf(f, "# acceptbench results\n\n## Summary\n\nMedians over the repeats; "
+    char topology[1024], server_cpus[64], client_cpus[64];
+    env_value(dir, "topology", topology, sizeof topology);
+    env_value(dir, "server_cpus", server_cpus, sizeof server_cpus);
+    env_value(dir, "client_cpus", client_cpus, sizeof client_cpus);
+    fprintf(f, "# acceptbench results\n\n");
+    if (topology[0])
+        fprintf(f, "Topology: %s; server CPUs %s, client CPUs %s.\n\n", topology,
+                server_cpus[0] ? server_cpus : "any", client_cpus[0] ? client_cpus : "any");
+    fprintf(f, "## Summary\n\nMedians over the repeats; "
                "conn/s shows the range. Latency is per connection, from connect() to "
                "the last byte of the reply.\n\n");
     summary_table(f, &a);
