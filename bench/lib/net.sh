@@ -28,16 +28,26 @@ net_mask() {
   printf '%x\n' "$mask"
 }
 
+# net_remove NS: end what still runs in namespace NS (a server or load generator
+# whose run was killed), then delete it. A namespace lives on, with its veth end,
+# while a process is in it; deleting it deletes the pair.
+net_remove() {
+  local pids
+  pids=$(ip netns pids "$1" 2>/dev/null) || true
+  # shellcheck disable=SC2086  # a list of pids
+  [[ -z $pids ]] || kill -KILL $pids 2>/dev/null || true
+  ip netns del "$1" 2>/dev/null
+}
+
 # net_reap_stale: remove the namespaces of runs that ended without tearing down
-# (SIGKILL, a power cut): ours by name, their run's pid no longer alive. Deleting
-# a namespace deletes its end of the veth pair, and with it the pair.
+# (SIGKILL, a power cut): ours by name, their run's pid no longer alive.
 net_reap_stale() {
   local ns pid
   while read -r ns _; do
     [[ $ns =~ ^$NET_PREFIX-([0-9]+)-[sc]$ ]] || continue
     pid=${BASH_REMATCH[1]}
     if [[ $pid != "$$" ]] && ! kill -0 "$pid" 2>/dev/null; then
-      ip netns del "$ns" 2>/dev/null && echo "removed namespace $ns, left by an earlier run (pid $pid)"
+      net_remove "$ns" && echo "removed namespace $ns, left by an earlier run (pid $pid)"
     fi
   done < <(ip netns list 2>/dev/null)
   return 0
@@ -47,7 +57,7 @@ net_reap_stale() {
 net_teardown() {
   local ns
   for ns in ${NET_SERVER_NS:-} ${NET_CLIENT_NS:-}; do
-    ip netns del "$ns" 2>/dev/null || true
+    net_remove "$ns" || true
   done
   NET_SERVER_NS="" NET_CLIENT_NS=""
 }
@@ -69,10 +79,10 @@ net_setup() {
   # shellcheck disable=SC2034  # for the caller
   net_error=""
   if [[ $EUID -ne 0 ]]; then
-    net_error="needs root (network namespaces and a veth pair); run as root, or use --net loopback"
+    net_error="network namespaces need root: run as root"
     return 1
   fi
-  command -v ip >/dev/null || { net_error="no 'ip' command; install iproute2, or use --net loopback"; return 1; }
+  command -v ip >/dev/null || { net_error="no 'ip' command: install iproute2"; return 1; }
   smask=$(net_mask "$server_cpus") || { net_error="server CPUs '$server_cpus' are not a CPU list"; return 1; }
   cmask=$(net_mask "$client_cpus") || { net_error="client CPUs '$client_cpus' are not a CPU list"; return 1; }
   net_reap_stale
@@ -92,6 +102,8 @@ net_setup() {
          net_host "$NET_CLIENT_NS" "$cif" "$NET_CLIENT_ADDR" "$cmask" "${netem[@]}" &&
          net_step net_in "$NET_CLIENT_NS" sysctl -q -w net.ipv4.ip_local_port_range="1024 65535" &&
          net_step net_in "$NET_CLIENT_NS" sysctl -q -w net.ipv4.tcp_tw_reuse=1; }; then
+    [[ $net_error != *"qdisc kind is unknown"* ]] ||
+      net_error+=" (this kernel has no netem: CONFIG_NET_SCH_NETEM)"
     net_teardown
     return 1
   fi
@@ -105,7 +117,7 @@ net_step() {
   local out
   out=$("$@" 2>&1) && return 0
   # shellcheck disable=SC2034  # for the caller
-  net_error="setting up the veth pair failed at '$*': ${out//$'\n'/ } (or use --net loopback)"
+  net_error="'$*' failed: ${out//$'\n'/ }"
   return 1
 }
 
