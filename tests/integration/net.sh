@@ -11,6 +11,7 @@
 #                               says in one line why it runs on loopback; --net veth exits 2
 #   net.sh BUILD_DIR matrix     a tiny --net veth matrix: rows, env.txt and report.md name
 #                               the topology; nothing left after it
+#   net.sh BUILD_DIR interrupt  SIGTERM mid-run: exit 130, the namespaces gone
 #   net.sh BUILD_DIR delay      --delay 5ms raises the connect p50 by at least 10 ms
 #
 # Needs root and network namespaces; without them each case is skipped (exit 77)
@@ -24,8 +25,8 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=../../bench/lib/net.sh
 . "$ROOT/bench/lib/net.sh"
 
-[[ ${1:-} == -h || ${1:-} == --help ]] && { sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0; }
-[[ $# -eq 2 ]] || { echo "usage: $0 BUILD_DIR setup|exact|stale|unprivileged|matrix|delay" >&2; exit 2; }
+[[ ${1:-} == -h || ${1:-} == --help ]] && { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0; }
+[[ $# -eq 2 ]] || { echo "usage: $0 BUILD_DIR setup|exact|stale|unprivileged|matrix|interrupt|delay" >&2; exit 2; }
 bin=$1 case_name=$2
 build_programs "$bin"
 
@@ -158,6 +159,27 @@ matrix)
   [[ -z $(ip netns list | grep -E "^$NET_PREFIX-" | grep -v "^$NET_PREFIX-$$-" || true) ]] ||
     fail "the matrix left: $(ip netns list)"
   ;;
+interrupt)
+  # SIGTERM mid-run: exit 130, what was measured kept, the namespaces gone.
+  net_teardown
+  timeout 120 "$ROOT/bench/matrix.sh" --bin "$bin" --net veth --strategies reuseport --io epoll \
+    --workers 1 --connections 2 --duration 30s --warmup 0 --repeat 1 --out "$work/m" >"$work/m.log" 2>&1 &
+  job=$!
+  for ((i = 0; i < 200; i++)); do
+    [[ -n $(ls "$work/m/logs"/load-* 2>/dev/null) ]] && break
+    sleep 0.1
+  done
+  run=$(pgrep -P "$job" || true)   # the matrix, below timeout
+  [[ -n $run ]] || fail "the matrix never started"
+  [[ $(ip netns list | grep -cE "^$NET_PREFIX-$run-[sc]( |$)") == 2 ]] || fail "no namespaces of run $run"
+  kill -TERM "$run"
+  rc=0
+  wait "$job" || rc=$?
+  [[ $rc == 130 ]] || fail "exit $rc after SIGTERM: $(tail -n 3 "$work/m.log")"
+  grep -q "interrupted; what was measured is in $work/m" "$work/m.log" || fail "$(tail -n 3 "$work/m.log")"
+  [[ -z $(ip netns list | grep -E "^$NET_PREFIX-$run-" || true) ]] || fail "left: $(ip netns list)"
+  [[ -z $(ip -o link show | grep -E "ab${run}[sc]" || true) ]] || fail "a veth end left"
+  ;;
 delay)
   net_teardown
   net_setup 0 0 5ms "" "" || {
@@ -174,6 +196,6 @@ delay)
   # connect() returns after one round trip: SYN out, SYN-ACK back, 5 ms each way.
   ((p50 >= 10000)) || fail "connect p50 $p50 us with 5 ms each way"
   ;;
-*) echo "usage: $0 BUILD_DIR setup|exact|stale|unprivileged|matrix|delay" >&2; exit 2 ;;
+*) echo "usage: $0 BUILD_DIR setup|exact|stale|unprivileged|matrix|interrupt|delay" >&2; exit 2 ;;
 esac
 echo "ok: $case_name"
