@@ -215,9 +215,9 @@ if [[ $net != loopback ]]; then
     listen_addr=$NET_SERVER_ADDR topology=$NET_DESCRIPTION
     server_net=(ip netns exec "$NET_SERVER_NS") client_net=(ip netns exec "$NET_CLIENT_NS")
   elif [[ $net == veth ]]; then
-    usage_error "--net veth: $net_error"
+    usage_error "--net veth: $net_error (or use --net loopback)"
   else
-    echo "$PROG: on loopback, where the server's receive work runs on the client's CPUs: veth $net_error"
+    echo "$PROG: on loopback, where the server's receive work runs on the client's CPUs; for two hosts on veth: $net_error"
   fi
 fi
 
