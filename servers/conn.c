@@ -17,6 +17,7 @@ void conn_reset(struct conn *c, struct worker *w, int fd)
     c->requests = 0;
     c->closing = 0;
     c->is_admin = 0;
+    c->counted_local = srv_counted_local(w, fd);
     c->http10 = 0;
 }
 
@@ -111,5 +112,7 @@ void conn_mark_admin(struct conn *c)
     /* Only the owning worker writes these counters, so a read-modify-write of
      * its own values is race-free. */
     stats_add(&st->accepted, (uint64_t)-1);
+    if (c->counted_local)
+        stats_add(&st->accepted_local, (uint64_t)-1);
     stats_add(&st->bytes_in, (uint64_t)0 - c->bytes_in);
 }

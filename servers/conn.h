@@ -23,6 +23,7 @@ struct conn {
     unsigned requests;
     int closing;               /* close once out is flushed */
     int is_admin;              /* carried /stats: not load */
+    int counted_local;         /* counted in accepted_local (srv_counted_local) */
     int http10;                /* the last request was HTTP/1.0 */
     uint64_t idle_deadline_ms; /* used by pollable io backends */
     struct conn *prev, *next;  /* its place in a connlist */

@@ -41,6 +41,9 @@ static void usage(FILE *out)
     srv_axis_names(SRV_STRATEGY, SRV_CAP_INCOMING_CPU, names, sizeof names);
     fprintf(out, "      --incoming-cpu      %s: pin worker i to CPU i, set SO_INCOMING_CPU i\n", names);
     fprintf(out,
+        "      --measure-locality  count in /stats (accepted_local) the connections whose\n"
+        "                          SO_INCOMING_CPU is the accepting worker's CPU; one\n"
+        "                          getsockopt per connection; always on when workers are pinned\n"
         "      --admin ADDR:PORT   serve GET /stats there too (any protocol; port 0 picks one)\n");
     srv_axis_names(SRV_PROTOCOL, SRV_CAP_LOGS, names, sizeof names);
     fprintf(out, "      --log-dir DIR       %s: append each record to DIR/worker-<i>.log\n", names);
@@ -113,6 +116,7 @@ static int parse_args(int argc, char **argv, struct srv_config *cfg)
         {"probe", no_argument, NULL, 12},
         {"compared", required_argument, NULL, 13},
         {"check", no_argument, NULL, 14},
+        {"measure-locality", no_argument, NULL, 15},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -163,6 +167,7 @@ static int parse_args(int argc, char **argv, struct srv_config *cfg)
         case 11: list_axis(optarg, 0); break;
         case 13: list_axis(optarg, 1); break;
         case 14: check = 1; break;
+        case 15: cfg->measure_locality = 1; break;
         case 12: probe_print(stdout); exit(0);
         case 'h': usage(stdout); exit(0);
         case 'V': printf(PROG " " ACCEPTBENCH_VERSION "\n"); exit(0);

@@ -39,6 +39,7 @@ struct srv_config {
     unsigned queue_size;         /* hand-off queue capacity */
     unsigned accept_batch;       /* pollable io: accepts per wake-up, at most */
     int incoming_cpu;            /* SO_INCOMING_CPU = worker i's CPU, pinned */
+    int measure_locality;        /* --measure-locality: count accepted_local */
     const char *log_dir;         /* one log file per worker there */
     struct net_addr admin;       /* --admin: /stats on its own listener */
     int admin_enabled;
@@ -150,6 +151,8 @@ struct worker {
     void *strategy_data;         /* per-worker state of the strategy */
     void *io_data;               /* per-worker state of the io backend */
     int log_fd;                  /* --log-dir: this worker's log file, else -1 */
+    int local_fd;                /* the connection last counted in accepted_local,
+                                  * else -1 (srv_counted_local) */
     /* Set once the listeners are open, before any fork. */
     int has_listener;            /* the worker accepts on a listen_fd */
     int shares_listener;         /* ...which other workers accept on too */
@@ -191,6 +194,8 @@ struct srv {
     int nworkers;
     int port;                    /* the bound port (resolves --listen :0) */
     int admin_port;              /* the admin listener's port, 0 without --admin */
+    int locality;                /* count accepted_local: --measure-locality, or
+                                  * workers pinned to CPUs (srv_pins_cpus) */
     void *admin;                 /* the admin listener (admin.c) */
     void *strategy_data;
     atomic_int stopping;         /* this process's workers are to finish */
@@ -229,6 +234,9 @@ int srv_check_options(const struct srv_config *cfg, char *err, size_t errlen);
 /* Could this machine run cfg? Every value's kernel probe, and workers pinned
  * to CPUs they may not use. 0, or -1 with the one-line reason. */
 int srv_check_machine(const struct srv_config *cfg, char *err, size_t errlen);
+/* Does cfg pin worker i to CPU i (a strategy with SRV_CAP_PINS_CPUS, or
+ * --incoming-cpu)? */
+int srv_pins_cpus(const struct srv_config *cfg);
 int srv_init(struct srv *s, const struct srv_config *cfg, char *err, size_t errlen);
 int srv_start(struct srv *s, char *err, size_t errlen);     /* listeners, workers */
 void srv_stop(struct srv *s);                               /* begin graceful shutdown */
@@ -247,11 +255,24 @@ static inline int srv_accepts(const struct srv *s)
     return s->strategy->source != SRV_SOURCE_HANDOFF;
 }
 /* The worker's next connection, whatever the strategy's source, counted as
- * accepted: an fd, or -EAGAIN (only when !wait), -EMFILE, -ECANCELED as
- * strategy->take. */
+ * accepted (and, when s->locality, as accepted_local if it is local, below):
+ * an fd, or -EAGAIN (only when !wait), -EMFILE, -ECANCELED as strategy->take. */
 int srv_take(struct worker *w, int wait);
-/* A connection an io backend accepted by itself: options set, counted. */
+/* A connection an io backend accepted by itself: options set, counted as
+ * srv_take counts. */
 void srv_admit(struct worker *w, int fd);
+/* A connection is local when SO_INCOMING_CPU (the CPU that processed its
+ * latest incoming packet: the handshake's last ACK, or a request that came
+ * before the accept) is the CPU the worker runs on as it takes it. With the
+ * pool that is the serving worker's CPU when it takes the connection from
+ * the hand-off, not the acceptor's: the worker's caches are the ones that
+ * serve it. Is fd the connection srv_take or srv_admit just counted local?
+ * conn_reset records it so that conn_mark_admin takes a /stats connection
+ * out of accepted_local as well as accepted. */
+static inline int srv_counted_local(const struct worker *w, int fd)
+{
+    return w->local_fd == fd;
+}
 /* Stop taking connections: the listeners, and whatever the strategy made. */
 void srv_stop_sources(struct srv *s);
 /* Process model, after fork: the strategy's fork_child and fork_parent, with

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "cpu.h"
@@ -75,8 +76,7 @@ int srv_check_options(const struct srv_config *cfg, char *err, size_t errlen)
     return 0;
 }
 
-/* Does this configuration pin worker i to CPU i? */
-static int pins_cpus(const struct srv_config *cfg)
+int srv_pins_cpus(const struct srv_config *cfg)
 {
     return (chosen(cfg, SRV_STRATEGY)->caps & SRV_CAP_PINS_CPUS) || cfg->incoming_cpu;
 }
@@ -101,7 +101,7 @@ int srv_check_machine(const struct srv_config *cfg, char *err, size_t errlen)
             return -1;
         }
     }
-    if (!pins_cpus(cfg))
+    if (!srv_pins_cpus(cfg))
         return 0;
     char buf[96];
     const char *pins = pinned_by(cfg, buf, sizeof buf);
@@ -132,6 +132,9 @@ int srv_init(struct srv *s, const struct srv_config *cfg, char *err, size_t errl
     s->model = (const struct model *)chosen(cfg, SRV_MODEL);
     s->proto = (const struct proto *)chosen(cfg, SRV_PROTOCOL);
     s->main_pid = getpid();
+    /* Workers are pinned for locality, so a pinned configuration always
+     * measures it: what the pinning bought is then on record in /stats. */
+    s->locality = cfg->measure_locality || srv_pins_cpus(cfg);
     s->nworkers = cfg->workers;
     s->workers = calloc((size_t)s->nworkers, sizeof *s->workers);
     /* Counters live in shared memory so that forked worker processes can publish
@@ -154,7 +157,7 @@ int srv_init(struct srv *s, const struct srv_config *cfg, char *err, size_t errl
         w->id = i;
         w->srv = s;
         w->st = &s->stats[i];
-        w->listen_fd = w->wait_fd = w->log_fd = -1;
+        w->listen_fd = w->wait_fd = w->log_fd = w->local_fd = -1;
     }
     return 0;
 }
@@ -187,7 +190,7 @@ void *srv_worker_main(void *arg)
     struct worker *w = arg;
     atomic_store(&w->st->pid, getpid());
     atomic_store(&w->st->tid, gettid());
-    if (pins_cpus(&w->srv->cfg))
+    if (srv_pins_cpus(&w->srv->cfg))
         cpu_pin_self(w->id);  /* srv_check_machine made sure CPU id is ours */
     w->srv->io->run(w);
     uint64_t user_us, sys_us;
@@ -222,20 +225,43 @@ int srv_start(struct srv *s, char *err, size_t errlen)
     return 0;
 }
 
+/* Is connection fd local (server.h) to the CPU this thread runs on now?
+ * sched_getcpu() is answered without a system call (rseq or the vDSO); the
+ * getsockopt is the one per connection that measuring costs. */
+static int local_now(int fd)
+{
+    int cpu;
+    socklen_t len = sizeof cpu;
+    return getsockopt(fd, SOL_SOCKET, SO_INCOMING_CPU, &cpu, &len) == 0 && cpu >= 0 &&
+           cpu == sched_getcpu();
+}
+
+/* The one place a connection reaching a worker is counted, whatever the
+ * strategy and io backend: accepted, and accepted_local when measured. */
+static void count_taken(struct worker *w, int fd)
+{
+    stats_add(&w->st->accepted, 1);
+    w->local_fd = -1;
+    if (w->srv->locality && local_now(fd)) {
+        stats_add(&w->st->accepted_local, 1);
+        w->local_fd = fd;
+    }
+}
+
 int srv_take(struct worker *w, int wait)
 {
     /* A listener's own O_NONBLOCK flag says whether accept() waits. */
     int fd = srv_accepts(w->srv) ? listener_accept(w->srv, w->listen_fd, &w->st->accept_errors)
                                  : w->srv->strategy->take(w, wait);
     if (fd >= 0)
-        stats_add(&w->st->accepted, 1);
+        count_taken(w, fd);
     return fd;
 }
 
 void srv_admit(struct worker *w, int fd)
 {
     listener_accepted_options(fd);
-    stats_add(&w->st->accepted, 1);
+    count_taken(w, fd);
 }
 
 void srv_stop_sources(struct srv *s)

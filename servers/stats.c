@@ -17,6 +17,7 @@ void stats_read(const struct worker_stats *st, int worker, struct stats_row *row
     row->pid = atomic_load_explicit(&st->pid, memory_order_relaxed);
     row->tid = atomic_load_explicit(&st->tid, memory_order_relaxed);
     row->accepted = load(&st->accepted);
+    row->accepted_local = load(&st->accepted_local);
     row->requests = load(&st->requests);
     row->bytes_in = load(&st->bytes_in);
     row->bytes_out = load(&st->bytes_out);
@@ -49,6 +50,8 @@ void stats_format_csv(struct csv_buf *b, const struct stats_row *rows, int n,
         csv_u64(b, p->queue_peak);
         csv_u64(b, p->acceptor_errors);
         csv_u64(b, r->wakeups);
+        csv_u64(b, r->accepted_local);
+        csv_u64(b, (uint64_t)p->locality_measured);
         csv_end_row(b);
     }
 }
@@ -56,7 +59,7 @@ void stats_format_csv(struct csv_buf *b, const struct stats_row *rows, int n,
 void stats_format_table(FILE *out, const struct stats_row *rows, int n,
                         const struct stats_process *p)
 {
-    uint64_t acc = 0, req = 0, wasted = 0, errs = 0;
+    uint64_t acc = 0, local = 0, req = 0, wasted = 0, errs = 0;
     fprintf(out, "%-7s %10s %10s %8s %8s %9s %9s\n", "worker", "accepted", "requests",
             "wasted", "errors", "user_ms", "sys_ms");
     for (int i = 0; i < n; i++) {
@@ -66,6 +69,7 @@ void stats_format_table(FILE *out, const struct stats_row *rows, int n,
                 (unsigned long long)r->wasted_wakeups, (unsigned long long)r->accept_errors,
                 (double)r->cpu_user_us / 1000.0, (double)r->cpu_sys_us / 1000.0);
         acc += r->accepted;
+        local += r->accepted_local;
         req += r->requests;
         wasted += r->wasted_wakeups;
         errs += r->accept_errors;
@@ -73,6 +77,10 @@ void stats_format_table(FILE *out, const struct stats_row *rows, int n,
     fprintf(out, "%-7s %10llu %10llu %8llu %8llu %9.1f %9.1f\n", "total",
             (unsigned long long)acc, (unsigned long long)req, (unsigned long long)wasted,
             (unsigned long long)errs, (double)p->user_us / 1000.0, (double)p->sys_us / 1000.0);
+    if (p->locality_measured)
+        fprintf(out, "locality: %llu of %llu accepted on the worker's own CPU (%.1f%%)\n",
+                (unsigned long long)local, (unsigned long long)acc,
+                acc ? 100.0 * (double)local / (double)acc : 0.0);
     if (p->queue_peak || p->acceptor_errors)
         fprintf(out, "acceptor: queue peak depth %llu, accept errors %llu\n",
                 (unsigned long long)p->queue_peak, (unsigned long long)p->acceptor_errors);
@@ -88,6 +96,7 @@ static void snapshot(struct srv *s, struct stats_row *rows, struct stats_process
     memset(p, 0, sizeof *p);
     p->strategy = s->strategy->v.name;
     p->io = s->io->v.name;
+    p->locality_measured = s->locality;
     for (int i = 0; i < s->nworkers; i++) {
         stats_read(&s->stats[i], i, &rows[i]);
         cpu_thread_wakeups(rows[i].pid, rows[i].tid, &rows[i].wakeups);

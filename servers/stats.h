@@ -15,6 +15,9 @@
  * enough for monotonically growing counters read as a snapshot. */
 struct worker_stats {
     _Alignas(64) atomic_uint_fast64_t accepted;
+    /* Of those, the ones local to the worker's CPU (srv_counted_local in
+     * server.h); counted only when srv.locality says so. */
+    atomic_uint_fast64_t accepted_local;
     atomic_uint_fast64_t requests;
     atomic_uint_fast64_t bytes_in;
     atomic_uint_fast64_t bytes_out;
@@ -48,7 +51,8 @@ static inline void stats_add(atomic_uint_fast64_t *c, uint64_t n)
 
 struct stats_row {
     int worker, pid, tid;
-    uint64_t accepted, requests, bytes_in, bytes_out, wasted_wakeups, accept_errors;
+    uint64_t accepted, accepted_local, requests, bytes_in, bytes_out, wasted_wakeups,
+        accept_errors;
     uint64_t cpu_user_us, cpu_sys_us;
     uint64_t wakeups;        /* voluntary context switches of the worker thread */
 };
@@ -57,10 +61,12 @@ struct stats_process {
     const char *strategy, *io;
     uint64_t user_us, sys_us, queue_peak, acceptor_errors;
     uint64_t dropped_at_shutdown;  /* reset in the accept queues at stop (table only) */
+    int locality_measured;         /* accepted_local is counted; else it is 0 */
 };
 
 #define STATS_CSV_HEADER "strategy,io,worker,pid,tid,accepted,requests,bytes_in,bytes_out," \
-    "wasted_wakeups,accept_errors,cpu_user_us,cpu_sys_us,process_user_us,process_sys_us,queue_peak,acceptor_errors,wakeups"
+    "wasted_wakeups,accept_errors,cpu_user_us,cpu_sys_us,process_user_us,process_sys_us,queue_peak,acceptor_errors,wakeups," \
+    "accepted_local,locality_measured"
 
 /* Copy a worker's counters into a row (CPU fields are left for the caller). */
 void stats_read(const struct worker_stats *st, int worker, struct stats_row *row);

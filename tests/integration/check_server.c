@@ -81,6 +81,17 @@ START_TEST(test_counts_exact)
     ck_assert_int_eq(tn_stats_sum(reply, "requests"), CONNS);
     for (int w = 0; w < workers; w++)
         ck_assert_int_eq(tn_stats_get(reply, "accepted", w), per_worker[w]);
+    /* Without --measure-locality only a pinning strategy measures locality; an
+     * unmeasured count stays 0 and says so. The client is not pinned here, so a
+     * request may reach the server from another CPU than its handshake. */
+    int pins = (cb->strategy->v.caps & SRV_CAP_PINS_CPUS) != 0;
+    for (int w = 0; w < workers; w++) {
+        ck_assert_int_eq(tn_stats_get(reply, "locality_measured", w), pins);
+        if (pins)
+            ck_assert_int_le(tn_stats_get(reply, "accepted_local", w), per_worker[w]);
+        else
+            ck_assert_int_eq(tn_stats_get(reply, "accepted_local", w), 0);
+    }
     int own = cb->strategy->source == SRV_SOURCE_OWN_LISTENER;
     int process = combo_processes(cb);
     ck_assert_int_eq(tn_count_listeners(ts.port), own ? workers : 1);
@@ -369,6 +380,58 @@ START_TEST(test_cpu_steering)
 }
 END_TEST
 
+/* --measure-locality, with the client on each CPU in turn (on a pinning
+ * strategy, each CPU a worker is pinned to): every row says measured, no
+ * worker has more local connections than accepted ones, and where workers are
+ * pinned every connection is local. On loopback the whole handshake and the
+ * request are processed in softirq on the client's CPU, so SO_INCOMING_CPU is
+ * that CPU, and the CBPF program (or SO_INCOMING_CPU steering) picked the
+ * worker pinned there. The in-band /stats connection is taken back out of
+ * both counts, so the sums are exact. */
+START_TEST(test_locality)
+{
+    enum { PER_CPU = 8 };
+    static char reply[65536];
+    struct test_server ts;
+    const struct combo *cb = &combos[_i];
+    const int workers = matrix_workers(cb, WORKERS);
+    const char *extra[] = {"--measure-locality", NULL};
+    int pins = (cb->strategy->v.caps & SRV_CAP_PINS_CPUS) != 0, sent = 0;
+    cpu_set_t all;
+    ck_assert_int_eq(sched_getaffinity(0, sizeof all, &all), 0);
+    START_OR_SKIP(&ts, _i, workers, extra);
+    for (int cpu = 0; cpu < CPU_SETSIZE && (!pins || cpu < workers); cpu++) {
+        if (!CPU_ISSET(cpu, &all))
+            continue;
+        cpu_set_t one;
+        CPU_ZERO(&one);
+        CPU_SET(cpu, &one);
+        ck_assert_int_eq(sched_setaffinity(0, sizeof one, &one), 0);
+        for (int c = 0; c < PER_CPU; c++, sent++) {
+            tn_request(ts.port, "GET /hello HTTP/1.1\r\nConnection: close\r\n\r\n", reply,
+                       sizeof reply);
+            ck_assert_int_eq(tn_status(reply), 200);
+        }
+    }
+    ck_assert_int_eq(sched_setaffinity(0, sizeof all, &all), 0);
+    fetch_stats(ts.port, reply, sizeof reply);
+    ck_assert_int_eq(tn_stats_sum(reply, "accepted"), sent);
+    for (int w = 0; w < workers; w++) {
+        long accepted = tn_stats_get(reply, "accepted", w);
+        long local = tn_stats_get(reply, "accepted_local", w);
+        ck_assert_int_eq(tn_stats_get(reply, "locality_measured", w), 1);
+        ck_assert_int_ge(local, 0);
+        if (pins)
+            ck_assert_int_eq(local, accepted);
+        else
+            ck_assert_int_le(local, accepted);
+    }
+    if (pins)
+        ck_assert_int_eq(tn_stats_sum(reply, "accepted_local"), sent);
+    ck_assert_int_eq(ts_stop(&ts), 0);
+}
+END_TEST
+
 /* Is thread tid of pid asleep (state S in /proc/<pid>/task/<tid>/stat)? */
 static int thread_asleep(long pid, long tid)
 {
@@ -497,6 +560,10 @@ static Suite *server_suite(void)
     tcase_add_test(tc, test_probe);
     tcase_add_loop_test(tc, test_cpu_steering, 0, 4);
     tcase_add_test(tc, test_herd);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("locality");
+    tcase_set_timeout(tc, 60);
+    tcase_add_loop_test(tc, test_locality, 0, ncombos);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -12,10 +12,10 @@
 /* The header as docs/protocol.md lists the columns: plain, unquoted. */
 #define HEADER "strategy,io,worker,pid,tid,accepted,requests,bytes_in,bytes_out," \
     "wasted_wakeups,accept_errors,cpu_user_us,cpu_sys_us,process_user_us,"         \
-    "process_sys_us,queue_peak,acceptor_errors,wakeups"
+    "process_sys_us,queue_peak,acceptor_errors,wakeups,accepted_local,locality_measured"
 
 static const struct stats_row two_rows[2] = {
-    { .worker = 0, .pid = 4242, .tid = 4243, .accepted = 10, .requests = 20,
+    { .worker = 0, .pid = 4242, .tid = 4243, .accepted = 10, .accepted_local = 9, .requests = 20,
       .bytes_in = 300, .bytes_out = 4000, .wasted_wakeups = 3, .accept_errors = 0,
       .cpu_user_us = 1500, .cpu_sys_us = 260, .wakeups = 77 },
     { .worker = 1, .pid = 4242, .tid = 4244, .accepted = 7, .requests = 1000000,
@@ -25,7 +25,7 @@ static const struct stats_row two_rows[2] = {
 
 static const struct stats_process proc = {
     .strategy = "pool", .io = "epoll", .user_us = 2049, .sys_us = 1260,
-    .queue_peak = 5, .acceptor_errors = 1,
+    .queue_peak = 5, .acceptor_errors = 1, .locality_measured = 1,
 };
 
 /* ---- counters ---- */
@@ -62,6 +62,7 @@ START_TEST(read_copies_counters)
 
     memset(&st, 0, sizeof(st));
     atomic_store(&st.accepted, 11);
+    atomic_store(&st.accepted_local, 10);
     atomic_store(&st.requests, 22);
     atomic_store(&st.bytes_in, 33);
     atomic_store(&st.bytes_out, UINT64_MAX);
@@ -78,6 +79,7 @@ START_TEST(read_copies_counters)
     ck_assert_int_eq(row.pid, 777);
     ck_assert_int_eq(row.tid, 888);
     ck_assert_uint_eq(row.accepted, 11);
+    ck_assert_uint_eq(row.accepted_local, 10);
     ck_assert_uint_eq(row.requests, 22);
     ck_assert_uint_eq(row.bytes_in, 33);
     ck_assert_uint_eq(row.bytes_out, UINT64_MAX);
@@ -117,8 +119,9 @@ START_TEST(csv_two_rows)
 {
     static const char want[] =
         HEADER "\n"
-        "pool,epoll,0,4242,4243,10,20,300,4000,3,0,1500,260,2049,1260,5,1,77\n"
-        "pool,epoll,1,4242,4244,7,1000000,0,18446744073709551615,0,2,0,123456,2049,1260,5,1,0\n";
+        "pool,epoll,0,4242,4243,10,20,300,4000,3,0,1500,260,2049,1260,5,1,77,9,1\n"
+        "pool,epoll,1,4242,4244,7,1000000,0,18446744073709551615,0,2,0,123456,2049,1260,5,1,0,0,"
+        "1\n";
     struct csv_buf b;
 
     csv_init(&b);
@@ -170,7 +173,8 @@ START_TEST(csv_negative_ids_and_reuse)
     stats_format_csv(&b, two_rows, 2, &proc);
     csv_reset(&b);
     stats_format_csv(&b, &r, 1, &p);
-    ck_assert_str_eq(b.data, HEADER "\n" "reuseport,blocking,2,-1,0,0,0,0,0,0,0,0,0,0,0,0,0,0\n");
+    ck_assert_str_eq(b.data,
+                     HEADER "\n" "reuseport,blocking,2,-1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0\n");
     csv_free(&b);
 }
 END_TEST
@@ -205,6 +209,7 @@ START_TEST(table_two_rows)
         "      0.0" " " "    123.5" "\n"
         "total  " " " "        17" " " "   1000020" " " "       3" " " "       2" " "
         "      2.0" " " "      1.3" "\n"
+        "locality: 9 of 17 accepted on the worker's own CPU (52.9%)\n"
         "acceptor: queue peak depth 5, accept errors 1\n";
     char *text = table(two_rows, 2, &proc);
 
