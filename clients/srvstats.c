@@ -13,6 +13,7 @@
 static const char *const col_names[SRVSTATS_NCOLS] = {
     "accepted", "requests", "bytes_in", "bytes_out", "wasted_wakeups", "accept_errors",
     "cpu_user_us", "cpu_sys_us", "process_user_us", "process_sys_us", "queue_peak",
+    "accepted_local", "locality_measured",
 };
 
 /* Which input column feeds what. */
@@ -176,7 +177,7 @@ int srvstats_delta(const struct srvstats *before, const struct srvstats *after,
         }
         d->worker = a->worker;
         for (int c = 0; c < SRVSTATS_NCOLS; c++) {
-            if (c == SRVSTATS_QUEUE_PEAK) {
+            if (c == SRVSTATS_QUEUE_PEAK || c == SRVSTATS_LOCALITY_MEASURED) {
                 d->v[c] = a->v[c];
                 continue;
             }
@@ -211,6 +212,13 @@ uint64_t srvstats_process(const struct srvstats *s, enum srvstats_col col)
 int srvstats_has(const struct srvstats *s, enum srvstats_col col)
 {
     return (s->present >> col) & 1u;
+}
+
+int srvstats_locality_measured(const struct srvstats *s)
+{
+    return srvstats_has(s, SRVSTATS_LOCALITY_MEASURED) &&
+           srvstats_has(s, SRVSTATS_ACCEPTED_LOCAL) &&
+           srvstats_process(s, SRVSTATS_LOCALITY_MEASURED) == 1;
 }
 
 void srvstats_free(struct srvstats *s)

@@ -20,6 +20,8 @@ enum srvstats_col {
     SRVSTATS_PROCESS_USER_US,
     SRVSTATS_PROCESS_SYS_US,
     SRVSTATS_QUEUE_PEAK,
+    SRVSTATS_ACCEPTED_LOCAL,
+    SRVSTATS_LOCALITY_MEASURED,        /* 0/1 on every row: accepted_local is counted */
     SRVSTATS_NCOLS
 };
 
@@ -42,8 +44,8 @@ struct srvstats {
 int srvstats_parse(const char *csv, size_t len, struct srvstats *out, char *err,
                    size_t errlen);
 
-/* after - before, worker by worker; queue_peak and the process columns of `after`
- * are kept as they are where a difference means nothing (queue_peak is a maximum).
+/* after - before, worker by worker; queue_peak and locality_measured of `after` are
+ * kept as they are, where a difference means nothing (a maximum, a setting).
  * Fails when the worker sets differ or a counter went down (server restarted). */
 int srvstats_delta(const struct srvstats *before, const struct srvstats *after,
                    struct srvstats *delta, char *err, size_t errlen);
@@ -52,10 +54,15 @@ int srvstats_delta(const struct srvstats *before, const struct srvstats *after,
  * same figure on every row: read them with srvstats_process instead. */
 uint64_t srvstats_sum(const struct srvstats *s, enum srvstats_col col);
 
-/* A whole-process column (process_user_us, process_sys_us): the first row's value. */
+/* A whole-process column (process_user_us, process_sys_us, locality_measured): the
+ * first row's value. */
 uint64_t srvstats_process(const struct srvstats *s, enum srvstats_col col);
 
 int srvstats_has(const struct srvstats *s, enum srvstats_col col);
+
+/* Did the server count accepted_local (locality_measured 1)? 0 when it did not, or
+ * when its /stats predates the columns. */
+int srvstats_locality_measured(const struct srvstats *s);
 
 void srvstats_free(struct srvstats *s);
 

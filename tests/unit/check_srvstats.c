@@ -18,6 +18,21 @@ static const char after_csv[] =
     "reuseport,epoll,0,10,11,1200,1210,0,0,4,0,2500,4500,8000,19000,7\r\n"
     "reuseport,epoll,1,10,12,1100,1100,0,0,5,0,1900,3000,8000,19000,7\r\n";
 
+/* The same server measuring locality (two snapshots), and one that does not. */
+static const char local_before_csv[] =
+    "worker,accepted,requests,accepted_local,locality_measured\n"
+    "0,10,10,9,1\n"
+    "1,20,20,20,1\n";
+
+static const char local_after_csv[] =
+    "worker,accepted,requests,accepted_local,locality_measured\n"
+    "0,110,110,59,1\n"
+    "1,70,70,70,1\n";
+
+static const char local_off_csv[] =
+    "worker,accepted,requests,accepted_local,locality_measured\n"
+    "0,5,5,0,0\n";
+
 static void parse_ok(const char *csv, struct srvstats *s)
 {
     char err[256] = "";
@@ -136,6 +151,34 @@ START_TEST(delta_per_worker)
 }
 END_TEST
 
+START_TEST(locality_columns)
+{
+    struct srvstats a, b, d, off, old;
+    char err[256] = "";
+    parse_ok(local_before_csv, &a);
+    parse_ok(local_after_csv, &b);
+    ck_assert(srvstats_locality_measured(&a));
+    ck_assert_int_eq(srvstats_delta(&a, &b, &d, err, sizeof err), 0);
+    ck_assert_uint_eq(d.w[0].v[SRVSTATS_ACCEPTED_LOCAL], 50);   /* a counter: the delta */
+    ck_assert_uint_eq(d.w[1].v[SRVSTATS_ACCEPTED_LOCAL], 50);
+    ck_assert_uint_eq(srvstats_sum(&d, SRVSTATS_ACCEPTED_LOCAL), 100);
+    ck_assert_uint_eq(srvstats_sum(&d, SRVSTATS_ACCEPTED), 150);
+    ck_assert(srvstats_locality_measured(&d));                 /* a setting, kept */
+    /* Measured 0 says not counted; a /stats before the columns parses, unmeasured. */
+    parse_ok(local_off_csv, &off);
+    ck_assert(srvstats_has(&off, SRVSTATS_ACCEPTED_LOCAL));
+    ck_assert(!srvstats_locality_measured(&off));
+    parse_ok(before_csv, &old);
+    ck_assert(!srvstats_has(&old, SRVSTATS_ACCEPTED_LOCAL));
+    ck_assert(!srvstats_locality_measured(&old));
+    srvstats_free(&a);
+    srvstats_free(&b);
+    srvstats_free(&d);
+    srvstats_free(&off);
+    srvstats_free(&old);
+}
+END_TEST
+
 START_TEST(delta_rejects_restart_and_mismatch)
 {
     struct srvstats a, b, c, d;
@@ -165,6 +208,7 @@ static Suite *srvstats_suite(void)
     tc = tcase_create("delta");
     tcase_add_test(tc, delta_per_worker);
     tcase_add_test(tc, delta_rejects_restart_and_mismatch);
+    tcase_add_test(tc, locality_columns);
     suite_add_tcase(s, tc);
     return s;
 }
