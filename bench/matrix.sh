@@ -38,6 +38,8 @@ default comparison (acceptbench-server --compared AXIS).
   --work-us N|S=N,...     server busy CPU per request, microseconds, for every
                           strategy or per strategy (pool=500) (default 0)
   --threads T             client threads (default: the client's CPUs)
+  --measure-locality      the server counts accepts on the worker's own CPU (SO_INCOMING_CPU;
+                          always on for strategies that pin workers)
   --pin / --no-pin        server and client on separate CPU sets (default: pin with >= 2 CPUs)
   --server-cpus LIST      the server's CPUs (e.g. 0-1; default: the first half)
   --client-cpus LIST      the load generator's CPUs (default: the second half); may overlap
@@ -126,13 +128,14 @@ write_env() {
 
 strategies="" io="" models="" protocols="" workers=4 connections=50 rate="" duration=4s warmup=1s
 repeat=3 rpc=1 work_us=0 threads="" pin_mode=auto label=compare out="" bin=""
-net=auto server_cpus="" client_cpus="" delay="" jitter="" loss=""
+net=auto server_cpus="" client_cpus="" delay="" jitter="" loss="" locality=no
 cmdline="$CMD $*"
 while [[ $# -gt 0 ]]; do
   case $1 in
     -h|--help) usage; exit 0 ;;
     --pin) pin_mode=yes; shift; continue ;;
     --no-pin) pin_mode=no; shift; continue ;;
+    --measure-locality) locality=yes; shift; continue ;;
   esac
   [[ $# -ge 2 ]] || usage_error "$1 needs a value (see $CMD --help)"
   case $1 in
@@ -242,6 +245,7 @@ server_args() {
        --listen "$listen_addr:0" --admin "$listen_addr:0")
   w_us=$(work_us_for "$work_us" "$1")
   [[ $w_us == 0 ]] || srv+=(--work-us "$w_us")
+  [[ $locality == no ]] || srv+=(--measure-locality)
 }
 
 # skip NAME W REASON: record a configuration this machine cannot run, once.
