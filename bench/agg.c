@@ -18,6 +18,19 @@ static const char *const metric_names[AGG_NMETRICS] = {
     [AGG_ERRORS] = "errors",
     [AGG_CLIENT_SATURATED] = "client_saturated",
     [AGG_CONN_PER_S_REL] = "conn_per_s_rel",
+    [AGG_SERVER_HOST_MS_PER_1K] = "server_host_ms_per_1k",
+    [AGG_SERVER_HOST_USER_MS_PER_1K] = "server_host_user_ms_per_1k",
+    [AGG_SERVER_HOST_SYS_MS_PER_1K] = "server_host_sys_ms_per_1k",
+    [AGG_SERVER_HOST_SOFTIRQ_MS_PER_1K] = "server_host_softirq_ms_per_1k",
+    [AGG_SERVER_HOST_IRQ_MS_PER_1K] = "server_host_irq_ms_per_1k",
+    [AGG_SERVER_HOST_BUSY_PCT] = "server_host_busy_pct",
+    [AGG_CLIENT_HOST_MS_PER_1K] = "client_host_ms_per_1k",
+    [AGG_CLIENT_HOST_USER_MS_PER_1K] = "client_host_user_ms_per_1k",
+    [AGG_CLIENT_HOST_SYS_MS_PER_1K] = "client_host_sys_ms_per_1k",
+    [AGG_CLIENT_HOST_SOFTIRQ_MS_PER_1K] = "client_host_softirq_ms_per_1k",
+    [AGG_CLIENT_HOST_IRQ_MS_PER_1K] = "client_host_irq_ms_per_1k",
+    [AGG_CLIENT_HOST_BUSY_PCT] = "client_host_busy_pct",
+    [AGG_SERVER_SATURATED] = "server_saturated",
 };
 
 
@@ -45,6 +58,25 @@ static const char *const col_names[NCOLS] = {
     "client_saturated",
 };
 
+/* The optional host columns of each side, <side>_host_<part>: summaries from before
+ * them, and runs without --server-cpus or --client-cpus, have none or empty ones. */
+enum { H_USER, H_SYS, H_SOFTIRQ, H_IRQ, H_STEAL, H_BUSY_PCT, NHOST };
+static const char *const host_parts[NHOST] = {"user_s", "sys_s", "softirq_s", "irq_s",
+                                              "steal_s", "busy_pct"};
+static const char *const sides[2] = {"server", "client"};
+static const enum agg_metric side_first[2] = {AGG_SERVER_HOST_MS_PER_1K,
+                                              AGG_CLIENT_HOST_MS_PER_1K};
+
+static void host_columns(const struct table *t, int hcol[2][NHOST])
+{
+    char name[64];
+    for (int s = 0; s < 2; s++)
+        for (int h = 0; h < NHOST; h++) {
+            snprintf(name, sizeof name, "%s_host_%s", sides[s], host_parts[h]);
+            hcol[s][h] = table_col(t, name);
+        }
+}
+
 static int same_config(const struct agg_group *a, const struct agg_group *b)
 {
     return strcmp(a->label, b->label) == 0 && strcmp(a->strategy, b->strategy) == 0 &&
@@ -64,6 +96,20 @@ const struct agg_group *agg_find(const struct agg *a, const struct agg_group *li
 static double per_1k(double amount, double completed)
 {
     return completed > 0 ? amount * 1000.0 / completed : NAN;
+}
+
+/* One side's six metrics from its row, into v (side_first onwards): busy time is
+ * every part but idle, steal included (the set could not run our work then). */
+static void host_metrics(const struct table *t, size_t r, const int *hcol, double completed,
+                         double *v)
+{
+    double busy_s = 0;
+    for (int h = H_USER; h <= H_STEAL; h++)
+        busy_s += table_num(t, r, hcol[h]);
+    v[0] = per_1k(busy_s * 1000.0, completed);
+    for (int h = H_USER; h <= H_IRQ; h++)
+        v[1 + h] = per_1k(table_num(t, r, hcol[h]) * 1000.0, completed);
+    v[5] = table_num(t, r, hcol[H_BUSY_PCT]);
 }
 
 static int append_sample(struct agg_group *g, const double *vals)
@@ -117,7 +163,9 @@ int agg_build(const struct table *t, struct agg *out, char *err, size_t errlen)
 
     /* Optional: a summary written by hand, or by a tool other than
      * acceptbench-load, is grouped by its other columns alone. */
-    int c_label = table_col(t, "label");
+    int c_label = table_col(t, "label"), c_server_saturated = table_col(t, "server_saturated");
+    int hcol[2][NHOST];
+    host_columns(t, hcol);
     out->rows = t->rows;
     if (!(out->row_group = malloc((t->rows ? t->rows : 1) * sizeof *out->row_group)))
         goto oom;
@@ -153,6 +201,9 @@ int agg_build(const struct table *t, struct agg *out, char *err, size_t errlen)
         v[AGG_ERRORS] = errors;
         v[AGG_CLIENT_SATURATED] = table_num(t, r, col[C_SATURATED]);
         v[AGG_CONN_PER_S_REL] = NAN;  /* needs every group: see relative_throughput */
+        for (int side = 0; side < 2; side++)
+            host_metrics(t, r, hcol[side], completed, &v[side_first[side]]);
+        v[AGG_SERVER_SATURATED] = table_num(t, r, c_server_saturated);
 
         struct agg_group *g = (struct agg_group *)agg_find(out, &key);
         if (!g) {

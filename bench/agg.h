@@ -23,6 +23,23 @@ enum agg_metric {
     AGG_CLIENT_SATURATED,
     AGG_CONN_PER_S_REL,          /* conn/s over the geometric mean of every
                                     configuration's conn/s in the same repeat */
+    /* From the optional host columns (--server-cpus, --client-cpus): NAN in rows
+     * without them. Each side's six in this order (agg.c relies on it): its CPU
+     * set's busy time (everything but idle) per 1,000 connections, the user, sys,
+     * softirq and irq parts of it, and the busy share. */
+    AGG_SERVER_HOST_MS_PER_1K,
+    AGG_SERVER_HOST_USER_MS_PER_1K,
+    AGG_SERVER_HOST_SYS_MS_PER_1K,
+    AGG_SERVER_HOST_SOFTIRQ_MS_PER_1K,
+    AGG_SERVER_HOST_IRQ_MS_PER_1K,
+    AGG_SERVER_HOST_BUSY_PCT,
+    AGG_CLIENT_HOST_MS_PER_1K,
+    AGG_CLIENT_HOST_USER_MS_PER_1K,
+    AGG_CLIENT_HOST_SYS_MS_PER_1K,
+    AGG_CLIENT_HOST_SOFTIRQ_MS_PER_1K,
+    AGG_CLIENT_HOST_IRQ_MS_PER_1K,
+    AGG_CLIENT_HOST_BUSY_PCT,
+    AGG_SERVER_SATURATED,        /* empty without --server-cpus */
     AGG_NMETRICS
 };
 

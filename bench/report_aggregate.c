@@ -105,7 +105,7 @@ static int write_aggregate(const char *dir, const struct agg *a)
     struct csv_buf b;
     csv_init(&b);
     /* Header: group columns, repeats, then median/min/max of every metric. */
-    char header[2048];
+    char header[4096];
     int n = snprintf(header, sizeof header, GROUP_COLS ",repeats");
     for (int m = 0; m < AGG_NMETRICS; m++)
         n += snprintf(header + n, sizeof header - (size_t)n, ",%s,%s_min,%s_max",
@@ -241,8 +241,13 @@ static int write_plotvars(const char *dir, const struct table *sum, const struct
     long maxworkers = 0;
     for (size_t i = 0; i < a->n; i++)
         maxworkers = a->g[i].workers > maxworkers ? a->g[i].workers : maxworkers;
-    snprintf(line, sizeof line, "\"\nngroups = %zu\nmaxworkers = %ld\nsweep = \"%s\"\nseries = \"",
-             a->n, maxworkers, sweep);
+    /* The cpu chart adds the CPU sets' bars when some run measured them. */
+    int has_host = 0;
+    for (size_t i = 0; i < a->n; i++)
+        has_host |= !isnan(agg_max(a->g[i].v[AGG_SERVER_HOST_MS_PER_1K], a->g[i].n)) ||
+                    !isnan(agg_max(a->g[i].v[AGG_CLIENT_HOST_MS_PER_1K], a->g[i].n));
+    snprintf(line, sizeof line, "\"\nngroups = %zu\nmaxworkers = %ld\nhas_host = %d\n"
+             "sweep = \"%s\"\nseries = \"", a->n, maxworkers, has_host, sweep);
     csv_header(&b, line);
     b.len--;
     /* Each distinct series once: one line per series when a sweep runs. */

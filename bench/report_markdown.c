@@ -14,7 +14,7 @@ static const char *const charts[][2] = {
     {"workers", "Connections per worker"},
     {"latency", "Latency percentile distribution"},
     {"throughput", "Throughput"},
-    {"cpu", "Server CPU per 1,000 connections"},
+    {"cpu", "CPU per 1,000 connections"},
     {"fairness", "Fairness (Jain's index)"},
     {"timeseries", "Throughput over the run"},
 };
@@ -120,13 +120,18 @@ int cmd_markdown(const char *dir)
                "conn/s shows the range. Latency is per connection, from connect() to "
                "the last byte of the reply.\n\n");
     summary_table(f, &a);
-    int saturated = 0;
+    int saturated = 0, server_saturated = 0;
     for (size_t i = 0; i < a.n; i++)
-        for (size_t k = 0; k < a.g[i].n; k++)
+        for (size_t k = 0; k < a.g[i].n; k++) {
             saturated += a.g[i].v[AGG_CLIENT_SATURATED][k] == 1;
+            server_saturated += a.g[i].v[AGG_SERVER_SATURATED][k] == 1;
+        }
     if (saturated)
         fprintf(f, "\n**%d run(s) were limited by the load generator** (client CPU ≥ 90%%): "
                    "their throughput is a floor, not the server's capacity.\n", saturated);
+    if (server_saturated)
+        fprintf(f, "\n%d run(s) kept the server's CPUs ≥ 90%% busy (`server_saturated`, "
+                   "from `--server-cpus`).\n", server_saturated);
     fprintf(f, "\n## Charts\n\n");
     for (size_t i = 0; i < sizeof charts / sizeof charts[0]; i++) {
         snprintf(path, sizeof path, "%s/%s.png", dir, charts[i][0]);

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cpulist.h"
 #include "net.h"
 #include "payload.h"
 
@@ -37,6 +38,9 @@ struct config {
 
     struct net_addr source_ips[CONFIG_MAX_SOURCE_IPS];  /* --source-ips, round-robin */
     size_t n_source_ips;
+    /* --server-cpus, --client-cpus: the CPUs each side runs on (its processes and its
+     * network softirqs); n 0 when not given. */
+    struct cpulist server_cpus, client_cpus;
 
     const char *label;               /* --label, tags every CSV row */
     const char *out_dir;             /* --out; NULL: no CSV files */

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "procstat.h"
 #include "proto.h"
 #include "report.h"
 #include "results.h"
@@ -25,7 +26,8 @@ enum {
 };
 
 /* Long-only options. */
-enum { OPT_PATH = 256, OPT_STATS, OPT_NO_STATS, OPT_NO_PROGRESS, OPT_PAYLOAD };
+enum { OPT_PATH = 256, OPT_STATS, OPT_NO_STATS, OPT_NO_PROGRESS, OPT_PAYLOAD, OPT_SERVER_CPUS,
+       OPT_CLIENT_CPUS };
 
 static const struct option long_opts[] = {
     {"connections", required_argument, NULL, 'c'},
@@ -47,6 +49,8 @@ static const struct option long_opts[] = {
     {"payload", required_argument, NULL, OPT_PAYLOAD},
     {"stats", required_argument, NULL, OPT_STATS},
     {"no-stats", no_argument, NULL, OPT_NO_STATS},
+    {"server-cpus", required_argument, NULL, OPT_SERVER_CPUS},
+    {"client-cpus", required_argument, NULL, OPT_CLIENT_CPUS},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -88,6 +92,10 @@ static void usage(FILE *f)
 "                             echo, greeter: the server's --admin listener, none\n"
 "                             by default)\n"
 "      --no-stats             do not read /stats (servers that have none)\n"
+"      --server-cpus LIST     the CPUs the server runs on (0-1,3): its host CPU time\n"
+"                             over the window from /proc/stat, softirq and irq work\n"
+"                             included, and whether it saturated them\n"
+"      --client-cpus LIST     the same for the CPUs this generator runs on\n"
 "\n"
 "Output:\n"
 "  -l, --label TEXT           tag for every CSV row\n"
@@ -149,6 +157,18 @@ static void parse_source_ips(struct config *cfg, char *list)
     }
     if (cfg->n_source_ips == 0)
         die_usage("--source-ips", "empty list");
+}
+
+/* --server-cpus, --client-cpus: a list of this machine's CPUs, every one of them
+ * online (in /proc/stat), so that the figures cannot fail after the run. */
+static void opt_cpus(const char *opt, const char *s, struct cpulist *out)
+{
+    char err[160];
+    long conf = sysconf(_SC_NPROCESSORS_CONF);
+    struct procstat ps;
+    if (cpulist_parse(s, conf > 0 ? (unsigned)conf : 1, out, err, sizeof err) < 0 ||
+        procstat_read(out, &ps, err, sizeof err) < 0)
+        die_usage(opt, err);
 }
 
 /* Durations become nanoseconds added to uv_hrtime(); the cap keeps that far from
@@ -270,6 +290,8 @@ static void parse_args(int argc, char **argv, struct config *cfg)
         case OPT_STATS: stats = optarg; break;
         case OPT_NO_STATS: cfg->stats_enabled = 0; break;
         case OPT_PAYLOAD: payload = optarg; break;
+        case OPT_SERVER_CPUS: opt_cpus("--server-cpus", optarg, &cfg->server_cpus); break;
+        case OPT_CLIENT_CPUS: opt_cpus("--client-cpus", optarg, &cfg->client_cpus); break;
         case 'h': usage(stdout); exit(0);
         case 'V': printf(PROG " %s\n", ACCEPTBENCH_VERSION); exit(0);
         case ':':

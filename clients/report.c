@@ -89,6 +89,21 @@ const char *report_fairness(const struct run_result *res, struct fair *out)
     return source;
 }
 
+unsigned report_cpus_overlap(const struct config *cfg, char *buf, size_t len)
+{
+    struct cpulist both;
+    cpulist_intersect(&cfg->server_cpus, &cfg->client_cpus, &both);
+    if (buf)
+        cpulist_format(&both, buf, len);
+    return both.n;
+}
+
+const char *report_limited_by(const struct run_result *res)
+{
+    static const char *const names[2][2] = {{"neither", "client"}, {"server", "both"}};
+    return names[res->server_saturated > 0][res->client_saturated != 0];
+}
+
 static void fmt_us(char *buf, size_t len, uint64_t us)
 {
     units_format_duration_us(buf, len, (double)us);
@@ -152,20 +167,6 @@ static void print_workers(FILE *f, const struct config *cfg, const struct run_re
     }
 }
 
-/* One line when the server measured locality (--measure-locality, or pinned
- * workers) and accepted something in the window. */
-static void print_locality(FILE *f, const struct run_result *res)
-{
-    if (!res->have_server || !srvstats_locality_measured(&res->server))
-        return;
-    uint64_t accepted = srvstats_sum(&res->server, SRVSTATS_ACCEPTED);
-    uint64_t local = srvstats_sum(&res->server, SRVSTATS_ACCEPTED_LOCAL);
-    if (accepted)
-        fprintf(f, "  Locality: %.1f%% of accepts on the worker's own CPU (%llu of %llu)\n",
-                100.0 * (double)local / (double)accepted, (unsigned long long)local,
-                (unsigned long long)accepted);
-}
-
 /* The error counts, then one line per class that occurred saying what it means and
  * what to do about it: the terminal must say what went wrong, not only how often. */
 static void print_errors(FILE *f, const struct config *cfg, const struct tally *y)
@@ -193,6 +194,48 @@ static void print_errors(FILE *f, const struct config *cfg, const struct tally *
         fprintf(f, "  Note: addrnotavail (EADDRNOTAVAIL) is port exhaustion: no free local "
                    "port for a new connection: fewer --connections, more --source-ips "
                    "(127.0.0.x), or a wider net.ipv4.ip_local_port_range\n");
+}
+
+/* "  server host CPUs 0: 97% busy (user 20%, sys 40%, softirq 37%, irq 0%) saturated":
+ * shares of the set's time over the window; steal only when the hypervisor took some. */
+static void print_host(FILE *f, const char *side, const struct cpulist *set,
+                       const struct run_host *h, int saturated)
+{
+    char list[CPULIST_TEXT_MAX];
+    cpulist_format(set, list, sizeof list);
+    fprintf(f, "  %s host CPU%s %s: ", side, set->n == 1 ? "" : "s", list);
+    if (!h->have) {
+        fprintf(f, "no figures: %s\n", h->note);
+        return;
+    }
+    const struct procstat_window *w = &h->w;
+    double all = w->user_s + w->sys_s + w->softirq_s + w->irq_s + w->steal_s + w->idle_s;
+    double pct = all > 0 ? 100.0 / all : 0;
+    fprintf(f, "%.0f%% busy (user %.0f%%, sys %.0f%%, softirq %.0f%%, irq %.0f%%", w->busy_pct,
+            w->user_s * pct, w->sys_s * pct, w->softirq_s * pct, w->irq_s * pct);
+    if (w->steal_s > 0)
+        fprintf(f, ", steal %.0f%%", w->steal_s * pct);
+    fprintf(f, ")%s\n", saturated ? " saturated" : "");
+}
+
+/* The host lines of the sides whose CPUs were given, what they share, and which side
+ * limited the run. */
+static void print_hosts(FILE *f, const struct config *cfg, const struct run_result *res)
+{
+    if (!cfg->server_cpus.n && !cfg->client_cpus.n)
+        return;
+    if (cfg->server_cpus.n)
+        print_host(f, "server", &cfg->server_cpus, &res->server_host,
+                   res->server_saturated > 0);
+    if (cfg->client_cpus.n)
+        print_host(f, "client", &cfg->client_cpus, &res->client_host,
+                   res->client_saturated);
+    char both[CPULIST_TEXT_MAX];
+    if (report_cpus_overlap(cfg, both, sizeof both))
+        fprintf(f, "  Note: the server and client CPU sets share CPU %s: each side's host "
+                   "figures include the other's work there\n", both);
+    fprintf(f, "  Limited by: %s%s\n", report_limited_by(res),
+            res->server_saturated < 0 ? " (the server's CPUs unknown: no --server-cpus)" : "");
 }
 
 void report_print(FILE *f, const struct config *cfg, const struct run_result *res)
@@ -237,7 +280,6 @@ void report_print(FILE *f, const struct config *cfg, const struct run_result *re
     } else if (cfg->stats_enabled)
         fprintf(f, "  Server: no /stats figures: %s\n", res->server_note);
     print_workers(f, cfg, res);
-    print_locality(f, res);
     struct fair fr;
     const char *src = report_fairness(res, &fr);
     if (src)
@@ -252,8 +294,13 @@ void report_print(FILE *f, const struct config *cfg, const struct run_result *re
     fprintf(f, "client user %.2fs sys %.2fs = %.0f%% of %.0f CPU%s\n", res->client_user_s,
             res->client_sys_s, res->window_s > 0 ? 100.0 * ccpu / (res->window_s * res->client_cpus) : 0.0,
             res->client_cpus, res->client_cpus == 1 ? "" : "s");
+    print_hosts(f, cfg, res);
     print_errors(f, cfg, y);
     if (res->client_saturated)
-        fprintf(f, "  WARNING: the client used >= %.0f%% of its CPUs: this result is limited "
-                   "by the load generator, not the server\n", RUN_SATURATION * 100);
+        fprintf(f, res->client_host.have
+                       ? "  WARNING: the client's CPUs were >= %.0f%% busy: this result is "
+                         "limited by the load generator, not the server\n"
+                       : "  WARNING: the client used >= %.0f%% of its CPUs: this result is "
+                         "limited by the load generator, not the server\n",
+                RUN_SATURATION * 100);
 }

@@ -43,6 +43,14 @@ const struct hist *report_latency_hist(const struct tally *y, size_t i);
 #define REPORT_NPCTS 4
 extern const double report_pcts[REPORT_NPCTS];
 
+/* The CPUs both --server-cpus and --client-cpus name, as text in buf (when not NULL);
+ * returns how many. Each side's figures then include the other's work there. */
+unsigned report_cpus_overlap(const struct config *cfg, char *buf, size_t len);
+
+/* Which side's CPUs limited the run: "neither", "server", "client" or "both", from
+ * the saturated flags; an unknown server flag (no --server-cpus) counts as not. */
+const char *report_limited_by(const struct run_result *res);
+
 /* "closed" or "open". */
 const char *report_mode(const struct config *cfg);
 

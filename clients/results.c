@@ -31,12 +31,17 @@ static const char summary_header[] =
     "fairness_source,jain_index,cv,max_min,"
     "server_accepted,server_requests,server_wasted_wakeups,server_accept_errors,"
     "server_user_s,server_sys_s,client_user_s,client_sys_s,client_cpus,client_saturated,"
+    "server_saturated,"
+    "server_cpu_list,server_host_user_s,server_host_sys_s,server_host_softirq_s,"
+    "server_host_irq_s,server_host_steal_s,server_host_idle_s,server_host_busy_pct,"
+    "client_cpu_list,client_host_user_s,client_host_sys_s,client_host_softirq_s,"
+    "client_host_irq_s,client_host_steal_s,client_host_idle_s,client_host_busy_pct,"
+    "cpus_overlap,"
     "partial,kernel,nproc";
 
 static const char workers_header[] =
     KEY_COLS ",worker,client_completed,server_accepted,server_requests,"
-    "server_wasted_wakeups,server_cpu_user_s,server_cpu_sys_s,share,server_accepted_local,"
-    "locality,partial";
+    "server_wasted_wakeups,server_cpu_user_s,server_cpu_sys_s,share,partial";
 
 static const char latency_header[] =
     KEY_COLS ",metric,value_us,percentile,count,total_count,partial";
@@ -69,6 +74,20 @@ static void server_process_s(struct csv_buf *b, const struct run_result *res,
         csv_f64(b, (double)srvstats_process(&res->server, c) / 1e6, 6);
     else
         csv_str(b, NULL);
+}
+
+/* One side's CPU list and its /proc/stat figures over the window; empty fields when
+ * the list was not given (or /proc/stat could not be read at the window's end). */
+static void host_cols(struct csv_buf *b, const struct cpulist *set, const struct run_host *h)
+{
+    char list[CPULIST_TEXT_MAX];
+    cpulist_format(set, list, sizeof list);
+    csv_str(b, set->n ? list : NULL);
+    const double s[] = {h->w.user_s, h->w.sys_s, h->w.softirq_s, h->w.irq_s, h->w.steal_s,
+                        h->w.idle_s};
+    for (size_t i = 0; i < sizeof s / sizeof s[0]; i++)
+        csv_f64(b, h->have ? s[i] : NAN, 3);
+    csv_f64(b, h->have ? h->w.busy_pct : NAN, 2);
 }
 
 static void percentiles(struct csv_buf *b, const struct hist *h, int with_mean)
@@ -132,26 +151,20 @@ static void summary_row(struct csv_buf *b, const struct config *cfg,
     csv_f64(b, res->client_sys_s, 6);
     csv_f64(b, res->client_cpus, 0);
     csv_u64(b, (uint64_t)res->client_saturated);
+    if (res->server_saturated < 0)
+        csv_str(b, NULL);
+    else
+        csv_u64(b, (uint64_t)res->server_saturated);
+    host_cols(b, &cfg->server_cpus, &res->server_host);
+    host_cols(b, &cfg->client_cpus, &res->client_host);
+    if (cfg->server_cpus.n && cfg->client_cpus.n)
+        csv_u64(b, (uint64_t)(report_cpus_overlap(cfg, NULL, 0) > 0));
+    else
+        csv_str(b, NULL);
     csv_u64(b, (uint64_t)res->partial);
     csv_str(b, res->kernel);
     csv_i64(b, res->nproc);
     csv_end_row(b);
-}
-
-/* A worker's local connections and their share of its accepted ones; empty where the
- * server did not measure them (or its /stats predates them), the share also where
- * the worker accepted none. */
-static void locality_cols(struct csv_buf *b, const struct run_result *res,
-                          const struct srvstats_worker *w)
-{
-    if (!w || !srvstats_locality_measured(&res->server)) {
-        csv_str(b, NULL);
-        csv_str(b, NULL);
-        return;
-    }
-    uint64_t accepted = w->v[SRVSTATS_ACCEPTED], local = w->v[SRVSTATS_ACCEPTED_LOCAL];
-    csv_u64(b, local);
-    csv_f64(b, accepted ? (double)local / (double)accepted : NAN, 6);
 }
 
 static void workers_rows(struct csv_buf *b, const struct config *cfg,
@@ -182,7 +195,6 @@ static void workers_rows(struct csv_buf *b, const struct config *cfg,
         csv_f64(b, w && has_user ? (double)w->v[SRVSTATS_CPU_USER_US] / 1e6 : NAN, 6);
         csv_f64(b, w && has_sys ? (double)w->v[SRVSTATS_CPU_SYS_US] / 1e6 : NAN, 6);
         csv_f64(b, total ? (double)report_worker_count(res, i) / (double)total : NAN, 6);
-        locality_cols(b, res, w);
         csv_u64(b, (uint64_t)res->partial);
         csv_end_row(b);
     }

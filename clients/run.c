@@ -161,6 +161,31 @@ static void describe_host(struct run_result *res, const struct config *cfg)
     snprintf(res->run_id, sizeof res->run_id, "%s-%ld", compact, (long)getpid());
 }
 
+/* One side's /proc/stat counters at the start of the window. */
+struct host_start {
+    struct procstat ps;
+    int ok;
+};
+
+static void host_begin(const struct cpulist *set, struct host_start *s, struct run_host *h)
+{
+    s->ok = set->n && procstat_read(set, &s->ps, h->note, sizeof h->note) == 0;
+}
+
+static void host_end(const struct cpulist *set, const struct host_start *s, struct run_host *h)
+{
+    struct procstat now;
+    if (!s->ok || procstat_read(set, &now, h->note, sizeof h->note) < 0)
+        return;
+    procstat_window(&s->ps, &now, (double)sysconf(_SC_CLK_TCK), &h->w);
+    h->have = 1;
+}
+
+static int busy_enough(double busy_pct)
+{
+    return busy_pct >= RUN_SATURATION * 100;
+}
+
 /* Everything after the loops exist: the phases. */
 static void phases(const struct config *cfg, struct loop_shared *sh, struct loop_thread **th,
                    struct run_result *res)
@@ -205,7 +230,10 @@ static void phases(const struct config *cfg, struct loop_shared *sh, struct loop
     }
     describe_host(res, cfg);
     struct rusage ru0, ru1;
+    struct host_start srv0, cli0;
     getrusage(RUSAGE_SELF, &ru0);
+    host_begin(&cfg->server_cpus, &srv0, &res->server_host);
+    host_begin(&cfg->client_cpus, &cli0, &res->client_host);
     uint64_t t0 = uv_hrtime();
     pthread_mutex_lock(&sh->mu);
     sh->measure_start_ns = t0;
@@ -218,12 +246,21 @@ static void phases(const struct config *cfg, struct loop_shared *sh, struct loop
         res->partial = 1;                  /* gave up waiting: a second signal */
     uint64_t t1 = uv_hrtime();
     getrusage(RUSAGE_SELF, &ru1);
+    host_end(&cfg->server_cpus, &srv0, &res->server_host);
+    host_end(&cfg->client_cpus, &cli0, &res->client_host);
     res->window_s = (double)(t1 - t0) / 1e9;
     res->client_user_s = tv_s(ru1.ru_utime) - tv_s(ru0.ru_utime);
     res->client_sys_s = tv_s(ru1.ru_stime) - tv_s(ru0.ru_stime);
-    res->client_saturated = res->window_s > 0 &&
-        res->client_user_s + res->client_sys_s >=
-            RUN_SATURATION * res->client_cpus * res->window_s;
+    /* The host figures see what rusage cannot: the softirq work of the client's
+     * connections, and anything else that ran on its CPUs. */
+    if (res->client_host.have)
+        res->client_saturated = busy_enough(res->client_host.w.busy_pct);
+    else
+        res->client_saturated = res->window_s > 0 &&
+            res->client_user_s + res->client_sys_s >=
+                RUN_SATURATION * res->client_cpus * res->window_s;
+    res->server_saturated = res->server_host.have ? busy_enough(res->server_host.w.busy_pct)
+                                                  : -1;
     if (have_before &&
         snapshot(cfg, &after, res->server_note, sizeof res->server_note) == 0) {
         res->have_server = srvstats_delta(&before, &after, &res->server, res->server_note,
@@ -236,6 +273,7 @@ static void phases(const struct config *cfg, struct loop_shared *sh, struct loop
 int run_load(const struct config *cfg, struct run_result *res, char *err, size_t errlen)
 {
     memset(res, 0, sizeof *res);
+    res->server_saturated = -1;            /* unknown until the window has run */
     tally_init(&res->tally);
     if (tseries_init(&res->ts, cfg->threads) < 0) {
         snprintf(err, errlen, "pthread_mutex_init failed");

@@ -9,12 +9,21 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "procstat.h"
 #include "srvstats.h"
 #include "tally.h"
 #include "tseries.h"
 
-/* A client using this share of its CPUs or more is the bottleneck, not the server. */
+/* A client using this share of its CPUs or more is the bottleneck, not the server;
+ * with --server-cpus, a server whose CPUs were this busy is at its capacity. */
 #define RUN_SATURATION 0.90
+
+/* One side's CPU set (--server-cpus, --client-cpus) over the measured window. */
+struct run_host {
+    int have;                  /* the set was given and /proc/stat read at both ends */
+    struct procstat_window w;
+    char note[160];            /* why not, when the set was given but have is 0 */
+};
 
 struct run_result {
     struct tally tally;        /* merged over the loops: the measured window only */
@@ -29,7 +38,11 @@ struct run_result {
     double client_user_s;      /* getrusage over the window, the whole client process */
     double client_sys_s;
     double client_cpus;        /* CPUs the client could use: min(threads, affinity) */
+    struct run_host server_host, client_host;
+    /* busy >= RUN_SATURATION: from the side's host figures when it has them; else the
+     * client's from its rusage over client_cpus, and the server's unknown (-1). */
     int client_saturated;
+    int server_saturated;
     char run_id[48];           /* "20250101T120000Z-1234": joins the CSV files */
     char timestamp[32];        /* UTC, ISO 8601, start of the measured window */
     char kernel[96];           /* uname -r */

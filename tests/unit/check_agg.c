@@ -1,7 +1,8 @@
 /* Unit tests for bench/agg: grouping a synthetic summary.csv by configuration
- * (first-appearance order, repeats, partial rows skipped), the derived metrics,
- * the missing-column message, group names with and without a sweep, lookup,
- * metric names, and the median/min/max over finite values. */
+ * (first-appearance order, repeats, partial rows skipped), the derived metrics
+ * (the optional host columns' among them), the missing-column message, group names
+ * with and without a sweep, lookup, metric names, and the median/min/max over
+ * finite values. */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
@@ -159,6 +160,67 @@ START_TEST(derived_metrics)
         ck_assert_double_nan(g->v[AGG_SERVER_SYS_MS_PER_1K][i]);
         ck_assert_double_nan(g->v[AGG_WASTED_PER_1K][i]);
     }
+    agg_free(&a);
+}
+END_TEST
+
+START_TEST(host_metrics)
+{
+    struct agg a;
+
+    /* Two repeats with the host columns (the second without --client-cpus: its
+     * client cells are empty), one without completions. */
+    testutil_build_agg(&a,
+                       "strategy,io,workers,connections,rate,partial,completed,conn_per_s,"
+                       "total_p50_us,total_p99_us,total_p999_us,connect_p99_us,jain_index,"
+                       "server_user_s,server_sys_s,server_wasted_wakeups,client_saturated,"
+                       "server_saturated,server_host_user_s,server_host_sys_s,"
+                       "server_host_softirq_s,server_host_irq_s,server_host_steal_s,"
+                       "server_host_busy_pct,client_host_user_s,client_host_sys_s,"
+                       "client_host_softirq_s,client_host_irq_s,client_host_steal_s,"
+                       "client_host_busy_pct\n"
+                       "pool,epoll,1,1,0,0,20000,1,1,1,1,1,1,1,1,1,0,"
+                       "1,0.5,1.5,1.25,0.25,0.5,97.5,1,0.5,0.25,0,0,58.25\n"
+                       "pool,epoll,1,1,0,0,10000,1,1,1,1,1,1,1,1,1,1,"
+                       "0,0.25,0.5,0.125,0,0,30,,,,,,\n"
+                       "pool,epoll,1,1,0,0,0,1,1,1,1,1,1,1,1,1,0,"
+                       "0,0.25,0.5,0.125,0,0,30,1,1,1,1,1,10\n");
+    ck_assert_uint_eq(a.n, 1);
+    const struct agg_group *g = &a.g[0];
+    /* ms per 1k = s * 1e6 / completed; busy = user + sys + softirq + irq + steal. */
+    ck_assert_double_eq(g->v[AGG_SERVER_HOST_MS_PER_1K][0], 200.0);        /* 4e6 / 20000 */
+    ck_assert_double_eq(g->v[AGG_SERVER_HOST_USER_MS_PER_1K][0], 25.0);
+    ck_assert_double_eq(g->v[AGG_SERVER_HOST_SYS_MS_PER_1K][0], 75.0);
+    ck_assert_double_eq(g->v[AGG_SERVER_HOST_SOFTIRQ_MS_PER_1K][0], 62.5);
+    ck_assert_double_eq(g->v[AGG_SERVER_HOST_IRQ_MS_PER_1K][0], 12.5);
+    ck_assert_double_eq(g->v[AGG_SERVER_HOST_BUSY_PCT][0], 97.5);
+    ck_assert_double_eq(g->v[AGG_SERVER_SATURATED][0], 1.0);
+    ck_assert_double_eq(g->v[AGG_CLIENT_HOST_MS_PER_1K][0], 87.5);         /* 1.75e6 / 20000 */
+    ck_assert_double_eq(g->v[AGG_CLIENT_HOST_USER_MS_PER_1K][0], 50.0);
+    ck_assert_double_eq(g->v[AGG_CLIENT_HOST_SYS_MS_PER_1K][0], 25.0);
+    ck_assert_double_eq(g->v[AGG_CLIENT_HOST_SOFTIRQ_MS_PER_1K][0], 12.5);
+    ck_assert_double_eq(g->v[AGG_CLIENT_HOST_IRQ_MS_PER_1K][0], 0.0);
+    ck_assert_double_eq(g->v[AGG_CLIENT_HOST_BUSY_PCT][0], 58.25);
+
+    ck_assert_double_eq(g->v[AGG_SERVER_HOST_MS_PER_1K][1], 87.5);         /* 0.875e6 / 1e4 */
+    ck_assert_double_eq(g->v[AGG_SERVER_SATURATED][1], 0.0);
+    for (int m = AGG_CLIENT_HOST_MS_PER_1K; m <= AGG_CLIENT_HOST_BUSY_PCT; m++)
+        ck_assert_double_nan(g->v[m][1]);
+
+    /* No completions: no per-1k figures, but the busy share and the flag stand. */
+    for (int m = AGG_SERVER_HOST_MS_PER_1K; m <= AGG_SERVER_HOST_IRQ_MS_PER_1K; m++)
+        ck_assert_double_nan(g->v[m][2]);
+    ck_assert_double_eq(g->v[AGG_SERVER_HOST_BUSY_PCT][2], 30.0);
+    ck_assert_double_eq(g->v[AGG_CLIENT_HOST_BUSY_PCT][2], 10.0);
+    ck_assert_double_eq(agg_median(g->v[AGG_SERVER_HOST_BUSY_PCT], g->n), 30.0);
+    agg_free(&a);
+
+    /* A summary from before the host columns: every host metric NAN, no error. */
+    testutil_build_agg(&a, summary);
+    for (size_t i = 0; i < a.n; i++)
+        for (size_t k = 0; k < a.g[i].n; k++)
+            for (int m = AGG_SERVER_HOST_MS_PER_1K; m <= AGG_SERVER_SATURATED; m++)
+                ck_assert_double_nan(a.g[i].v[m][k]);
     agg_free(&a);
 }
 END_TEST
@@ -378,6 +440,11 @@ START_TEST(metric_names)
         "conn_per_s", "total_p50_us", "total_p99_us", "total_p999_us", "connect_p99_us",
         "jain_index", "server_user_ms_per_1k", "server_sys_ms_per_1k",
         "wasted_wakeups_per_1k", "errors", "client_saturated", "conn_per_s_rel",
+        "server_host_ms_per_1k", "server_host_user_ms_per_1k", "server_host_sys_ms_per_1k",
+        "server_host_softirq_ms_per_1k", "server_host_irq_ms_per_1k", "server_host_busy_pct",
+        "client_host_ms_per_1k", "client_host_user_ms_per_1k", "client_host_sys_ms_per_1k",
+        "client_host_softirq_ms_per_1k", "client_host_irq_ms_per_1k", "client_host_busy_pct",
+        "server_saturated",
     };
 
     for (int m = 0; m < AGG_NMETRICS; m++) {
@@ -473,6 +540,7 @@ static Suite *agg_suite(void)
     tcase_add_test(tc, repeats_in_row_order);
     tcase_add_test(tc, partial_rows_skipped);
     tcase_add_test(tc, derived_metrics);
+    tcase_add_test(tc, host_metrics);
     tcase_add_test(tc, errors_summed);
     tcase_add_test(tc, header_only_no_groups);
     tcase_add_test(tc, missing_column);
