@@ -167,6 +167,20 @@ static void print_workers(FILE *f, const struct config *cfg, const struct run_re
     }
 }
 
+/* One line when the server measured locality (--measure-locality, or pinned
+ * workers) and accepted something in the window. */
+static void print_locality(FILE *f, const struct run_result *res)
+{
+    if (!res->have_server || !srvstats_locality_measured(&res->server))
+        return;
+    uint64_t accepted = srvstats_sum(&res->server, SRVSTATS_ACCEPTED);
+    uint64_t local = srvstats_sum(&res->server, SRVSTATS_ACCEPTED_LOCAL);
+    if (accepted)
+        fprintf(f, "  Locality: %.1f%% of accepts on the worker's own CPU (%llu of %llu)\n",
+                100.0 * (double)local / (double)accepted, (unsigned long long)local,
+                (unsigned long long)accepted);
+}
+
 /* The error counts, then one line per class that occurred saying what it means and
  * what to do about it: the terminal must say what went wrong, not only how often. */
 static void print_errors(FILE *f, const struct config *cfg, const struct tally *y)
@@ -280,6 +294,7 @@ void report_print(FILE *f, const struct config *cfg, const struct run_result *re
     } else if (cfg->stats_enabled)
         fprintf(f, "  Server: no /stats figures: %s\n", res->server_note);
     print_workers(f, cfg, res);
+    print_locality(f, res);
     struct fair fr;
     const char *src = report_fairness(res, &fr);
     if (src)

@@ -41,7 +41,8 @@ static const char summary_header[] =
 
 static const char workers_header[] =
     KEY_COLS ",worker,client_completed,server_accepted,server_requests,"
-    "server_wasted_wakeups,server_cpu_user_s,server_cpu_sys_s,share,partial";
+    "server_wasted_wakeups,server_cpu_user_s,server_cpu_sys_s,share,server_accepted_local,"
+    "locality,partial";
 
 static const char latency_header[] =
     KEY_COLS ",metric,value_us,percentile,count,total_count,partial";
@@ -167,6 +168,22 @@ static void summary_row(struct csv_buf *b, const struct config *cfg,
     csv_end_row(b);
 }
 
+/* A worker's local connections and their share of its accepted ones; empty where the
+ * server did not measure them (or its /stats predates them), the share also where
+ * the worker accepted none. */
+static void locality_cols(struct csv_buf *b, const struct run_result *res,
+                          const struct srvstats_worker *w)
+{
+    if (!w || !srvstats_locality_measured(&res->server)) {
+        csv_str(b, NULL);
+        csv_str(b, NULL);
+        return;
+    }
+    uint64_t accepted = w->v[SRVSTATS_ACCEPTED], local = w->v[SRVSTATS_ACCEPTED_LOCAL];
+    csv_u64(b, local);
+    csv_f64(b, accepted ? (double)local / (double)accepted : NAN, 6);
+}
+
 static void workers_rows(struct csv_buf *b, const struct config *cfg,
                          const struct run_result *res)
 {
@@ -195,6 +212,7 @@ static void workers_rows(struct csv_buf *b, const struct config *cfg,
         csv_f64(b, w && has_user ? (double)w->v[SRVSTATS_CPU_USER_US] / 1e6 : NAN, 6);
         csv_f64(b, w && has_sys ? (double)w->v[SRVSTATS_CPU_SYS_US] / 1e6 : NAN, 6);
         csv_f64(b, total ? (double)report_worker_count(res, i) / (double)total : NAN, 6);
+        locality_cols(b, res, w);
         csv_u64(b, (uint64_t)res->partial);
         csv_end_row(b);
     }
