@@ -210,12 +210,12 @@ server_pin=() client_pin=()
 # The topology: two hosts on veth where this machine allows it (explicit: or say why
 # not and stop), else loopback. Whatever way the run ends, the namespaces go.
 trap net_teardown EXIT
-listen_addr=127.0.0.1 server_net=() client_net=() topology=loopback
+listen_addr=127.0.0.1 server_net=() client_net=() topology=loopback topology_tag=loopback
 if [[ $net != loopback ]]; then
   if net_setup "${server_cpus:-$(cpu_range 0 $((ncpu - 1)))}" \
        "${client_cpus:-$(cpu_range 0 $((ncpu - 1)))}" "$delay" \
        "$jitter" "$loss"; then
-    listen_addr=$NET_SERVER_ADDR topology=$NET_DESCRIPTION
+    listen_addr=$NET_SERVER_ADDR topology=$NET_DESCRIPTION topology_tag=$NET_TOPOLOGY
     server_net=(ip netns exec "$NET_SERVER_NS") client_net=(ip netns exec "$NET_CLIENT_NS")
   elif [[ $net == veth ]]; then
     usage_error "--net veth: $net_error (or use --net loopback)"
@@ -325,7 +325,10 @@ for ((rep = 1; rep <= repeat; rep++)); do
     load_args=(--target "$listen_addr:$(ready_value "$dir/logs/ready" port)"
                --stats "$listen_addr:$(ready_value "$dir/logs/ready" admin_port)" --protocol "$p"
                --connections "$c" --threads "$threads" --duration "$duration" --warmup "$warmup"
-               --requests-per-conn "$rpc" --label "$cname" --out "$dir" --no-progress)
+               --requests-per-conn "$rpc" --label "$cname" --topology "$topology_tag"
+               --out "$dir" --no-progress)
+    # Each side's CPU set: the host's busy time over the window, and who saturated.
+    [[ -z $server_cpus ]] || load_args+=(--server-cpus "$server_cpus" --client-cpus "$client_cpus")
     [[ -n $rate ]] && load_args+=(--rate "$rate")
     rc=0
     "${client_net[@]}" "${client_pin[@]}" "$load_bin" "${load_args[@]}" >"$dir/logs/load-$tag.log" 2>&1 || rc=$?

@@ -48,15 +48,31 @@ static void fmt_one(char *buf, size_t len, const struct agg_group *g, int m, con
         snprintf(buf, len, fmt, v);
 }
 
+/* Which side limited the runs: from the medians of the two flags; "–" when the
+ * server's is unknown (no --server-cpus) and the client was not saturated. */
+static const char *limited_by(const struct agg_group *g)
+{
+    double srv = agg_median(g->v[AGG_SERVER_SATURATED], g->n),
+           cli = agg_median(g->v[AGG_CLIENT_SATURATED], g->n);
+    int c = cli >= 0.5;
+    if (isnan(srv))
+        return c ? "client" : "–";
+    if (srv >= 0.5)
+        return c ? "both" : "server";
+    return c ? "client" : "neither";
+}
+
 /* The summary table, Markdown, to f. */
 static void summary_table(FILE *f, const struct agg *a)
 {
     fprintf(f, "| configuration | repeats | conn/s (min–max) | p50 µs | p99 µs | p99.9 µs "
-               "| Jain's index | server sys ms / 1k conns | wasted wake-ups / 1k | errors |\n"
-               "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+               "| Jain's index | server sys ms / 1k conns | wasted wake-ups / 1k | errors "
+               "| server CPUs busy %% | client CPUs busy %% | limited by |\n"
+               "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
     for (size_t i = 0; i < a->n; i++) {
         const struct agg_group *g = &a->g[i];
-        char name[160], cps[128], p50[32], p99[32], p999[32], jain[32], sys[32], wasted[32];
+        char name[160], cps[128], p50[32], p99[32], p999[32], jain[32], sys[32], wasted[32],
+            sbusy[32], cbusy[32];
         agg_group_name(a, g, name, sizeof name);
         fmt_range(cps, sizeof cps, g, AGG_CONN_PER_S, "%.0f");
         fmt_one(p50, sizeof p50, g, AGG_TOTAL_P50_US, "%.0f");
@@ -65,11 +81,13 @@ static void summary_table(FILE *f, const struct agg *a)
         fmt_one(jain, sizeof jain, g, AGG_JAIN_INDEX, "%.3f");
         fmt_one(sys, sizeof sys, g, AGG_SERVER_SYS_MS_PER_1K, "%.1f");
         fmt_one(wasted, sizeof wasted, g, AGG_WASTED_PER_1K, "%.1f");
+        fmt_one(sbusy, sizeof sbusy, g, AGG_SERVER_HOST_BUSY_PCT, "%.0f");
+        fmt_one(cbusy, sizeof cbusy, g, AGG_CLIENT_HOST_BUSY_PCT, "%.0f");
         double errs = 0;
         for (size_t k = 0; k < g->n; k++)
             errs += g->v[AGG_ERRORS][k];
-        fprintf(f, "| %s | %zu | %s | %s | %s | %s | %s | %s | %s | %.0f |\n", name, g->n, cps,
-                p50, p99, p999, jain, sys, wasted, errs);
+        fprintf(f, "| %s | %zu | %s | %s | %s | %s | %s | %s | %s | %.0f | %s | %s | %s |\n", name,
+                g->n, cps, p50, p99, p999, jain, sys, wasted, errs, sbusy, cbusy, limited_by(g));
     }
 }
 

@@ -43,6 +43,7 @@ struct config {
     struct cpulist server_cpus, client_cpus;
 
     const char *label;               /* --label, tags every CSV row */
+    const char *topology;            /* --topology, the network path, on every CSV row */
     const char *out_dir;             /* --out; NULL: no CSV files */
     int progress;                    /* 1: a progress line per second on stderr */
 };

@@ -27,7 +27,7 @@ enum {
 
 /* Long-only options. */
 enum { OPT_PATH = 256, OPT_STATS, OPT_NO_STATS, OPT_NO_PROGRESS, OPT_PAYLOAD, OPT_SERVER_CPUS,
-       OPT_CLIENT_CPUS };
+       OPT_CLIENT_CPUS, OPT_TOPOLOGY };
 
 static const struct option long_opts[] = {
     {"connections", required_argument, NULL, 'c'},
@@ -50,6 +50,7 @@ static const struct option long_opts[] = {
     {"stats", required_argument, NULL, OPT_STATS},
     {"no-stats", no_argument, NULL, OPT_NO_STATS},
     {"server-cpus", required_argument, NULL, OPT_SERVER_CPUS},
+    {"topology", required_argument, NULL, OPT_TOPOLOGY},
     {"client-cpus", required_argument, NULL, OPT_CLIENT_CPUS},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -99,6 +100,8 @@ static void usage(FILE *f)
 "\n"
 "Output:\n"
 "  -l, --label TEXT           tag for every CSV row\n"
+"      --topology TEXT        the network path, for every CSV row (run_bench.sh:\n"
+"                             loopback, or veth and its RPS masks and shaping)\n"
 "  -o, --out DIR              append CSV rows to DIR/{summary,workers,latency,\n"
 "                             timeseries}.csv (columns: results/README.md)\n"
 "  -p, --progress             a progress line per second on stderr (default on a TTY)\n"
@@ -291,6 +294,7 @@ static void parse_args(int argc, char **argv, struct config *cfg)
         case OPT_NO_STATS: cfg->stats_enabled = 0; break;
         case OPT_PAYLOAD: payload = optarg; break;
         case OPT_SERVER_CPUS: opt_cpus("--server-cpus", optarg, &cfg->server_cpus); break;
+        case OPT_TOPOLOGY: cfg->topology = optarg; break;
         case OPT_CLIENT_CPUS: opt_cpus("--client-cpus", optarg, &cfg->client_cpus); break;
         case 'h': usage(stdout); exit(0);
         case 'V': printf(PROG " %s\n", ACCEPTBENCH_VERSION); exit(0);
@@ -364,6 +368,8 @@ static void parse_args(int argc, char **argv, struct config *cfg)
     opt_printable("--path", cfg->path, 0);
     if (cfg->label)
         opt_printable("--label", cfg->label, 1);
+    if (cfg->topology)
+        opt_printable("--topology", cfg->topology, 1);
     if (cfg->count && duration_set)
         die_usage("--count", "give --count or --duration, not both");
     if (cfg->count)

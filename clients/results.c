@@ -15,7 +15,7 @@
 #include "report.h"
 
 /* The columns every file starts with, so rows of one run join across files. */
-#define KEY_COLS "run_id,label,strategy,io"
+#define KEY_COLS "run_id,label,strategy,io,topology"
 
 static const char summary_header[] =
     KEY_COLS ",timestamp,protocol,mode,workers,connections,rate,threads,requests_per_conn,"
@@ -57,6 +57,7 @@ static void key(struct csv_buf *b, const struct config *cfg, const struct run_re
     csv_str(b, cfg->label ? cfg->label : "");
     csv_str(b, res->have_server ? res->server.strategy : NULL);
     csv_str(b, res->have_server ? res->server.io : NULL);
+    csv_str(b, cfg->topology);
 }
 
 /* A server column, or an empty field when /stats did not have it. */

@@ -71,7 +71,8 @@ net_in() {
 
 # net_setup SERVER_CPUS CLIENT_CPUS DELAY JITTER LOSS: make the two hosts (DELAY,
 # JITTER, LOSS may be empty: no shaping). Sets NET_SERVER_NS and NET_CLIENT_NS,
-# and NET_DESCRIPTION, one line for env.txt and report.md. On failure it removes
+# NET_DESCRIPTION, one line for env.txt and report.md, and NET_TOPOLOGY, its
+# short form for the CSV rows. On failure it removes
 # what it made, sets net_error to one line naming the step and the fix, and
 # returns 1. The caller runs net_teardown on every way out (an EXIT trap).
 net_setup() {
@@ -109,6 +110,9 @@ net_setup() {
   fi
   NET_DESCRIPTION="veth $NET_SERVER_ADDR (server, rps_cpus $smask) <-> $NET_CLIENT_ADDR (client, rps_cpus $cmask)"
   [[ ${#netem[@]} -eq 0 ]] || NET_DESCRIPTION+=", netem ${netem[*]} on both ends"
+  # The same without commas, for a CSV column.
+  # shellcheck disable=SC2034  # for the caller
+  NET_TOPOLOGY="veth server-rps=$smask client-rps=$cmask${netem[*]:+ netem ${netem[*]}}"
   return 0
 }
 
