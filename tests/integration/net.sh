@@ -9,8 +9,9 @@
 #                               server in one; the next set-up removes both
 #   net.sh BUILD_DIR unprivileged   without CAP_SYS_ADMIN and CAP_NET_ADMIN the matrix
 #                               says in one line why it runs on loopback; --net veth exits 2
-#   net.sh BUILD_DIR matrix     a tiny --net veth matrix: rows, env.txt and report.md name
-#                               the topology; nothing left after it
+#   net.sh BUILD_DIR matrix     a tiny --net veth matrix: exact counts against /stats,
+#                               rows, env.txt and report.md name the topology; nothing
+#                               left after it
 #   net.sh BUILD_DIR interrupt  SIGTERM mid-run: exit 130, the namespaces gone
 #   net.sh BUILD_DIR delay      --delay 5ms raises the connect p50 by at least 10 ms
 #
@@ -25,7 +26,7 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=../../bench/lib/net.sh
 . "$ROOT/bench/lib/net.sh"
 
-[[ ${1:-} == -h || ${1:-} == --help ]] && { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0; }
+[[ ${1:-} == -h || ${1:-} == --help ]] && { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0; }
 [[ $# -eq 2 ]] || { echo "usage: $0 BUILD_DIR setup|exact|stale|unprivileged|matrix|interrupt|delay" >&2; exit 2; }
 bin=$1 case_name=$2
 build_programs "$bin"
@@ -151,7 +152,23 @@ matrix)
   [[ $(col "$work/m/summary.csv" label | sort | tr '\n' ' ') == "reuseport/epoll shared/epoll " ]] ||
     fail "rows: $(col "$work/m/summary.csv" label)"
   for e in $(errors "$work/m/summary.csv"); do [[ $e == 0 ]] || fail "errors: $e"; done
-  for c in $(col "$work/m/summary.csv" completed); do ((c > 0)) || fail "completed: $c"; done
+  # Exact counts: each run's completions are the server's accepted delta from /stats
+  # over the window, and each worker's row sums to them on both sides.
+  paste -d, <(col "$work/m/summary.csv" run_id) <(col "$work/m/summary.csv" completed) \
+    <(col "$work/m/summary.csv" server_accepted) >"$work/runs"
+  while IFS=, read -r run c a; do
+    ((c > 0)) || fail "run $run completed $c"
+    [[ $a == "$c" ]] || fail "run $run: completed $c, the server accepted $a"
+    sums=$(awk -F, -v run="$run" 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
+      $h["run_id"] == run { c += $h["client_completed"]; s += $h["server_accepted"]; n++ }
+      END { print c, s, n }' "$work/m/workers.csv")
+    [[ $sums == "$c $c 2" ]] || fail "run $run: workers.csv client/server/rows $sums, expected $c $c 2"
+  done <"$work/runs"
+  tag="veth server-rps=1 client-rps=$(net_mask "$(($(nproc) - 1))")"
+  for f in summary workers latency timeseries; do
+    [[ $(col "$work/m/$f.csv" topology | sort -u) == "$tag" ]] ||
+      fail "$f.csv topology: $(col "$work/m/$f.csv" topology | sort -u | head -n 3)"
+  done
   want="veth 198.18.0.1 (server, rps_cpus 1) <-> 198.18.0.2 (client, rps_cpus $(net_mask "$(($(nproc) - 1))"))"
   grep -qxF "topology: $want" "$work/m/env.txt" || fail "env.txt: $(grep topology "$work/m/env.txt")"
   grep -qxF "Topology: $want; server CPUs 0, client CPUs $(($(nproc) - 1))." "$work/m/report.md" ||
