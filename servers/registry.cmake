@@ -6,6 +6,9 @@
 # from acceptbench-server --list, so a new value needs no other edit. Included by
 # the top-level CMakeLists.txt, after the optional libraries are looked for.
 set(ACCEPTBENCH_STRATEGY pool shared reuseport reuseport-cpu)
+if(ACCEPTBENCH_BPF_FOUND)
+  list(APPEND ACCEPTBENCH_STRATEGY reuseport-bpf)
+endif()
 set(ACCEPTBENCH_STRATEGY_DEFAULT reuseport)
 set(ACCEPTBENCH_IO blocking epoll epoll-exclusive)
 if(LIBURING_FOUND)

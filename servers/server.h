@@ -105,6 +105,13 @@ struct strategy {
     void (*close)(struct srv *s);
     /* Fill the strategy's process-wide figures (queue_peak, acceptor_errors). */
     void (*process_stats)(struct srv *s, struct stats_process *p);
+    /* Fill what the strategy counts per worker (stats_row.steered) and say so
+     * in p (steering); without it, /stats leaves the column empty. */
+    void (*worker_stats)(struct srv *s, struct stats_row *rows, struct stats_process *p);
+    /* Worker w has just taken a connection (counted in accepted), for a
+     * strategy whose kernel side must learn of it (reuseport-bpf's map). Runs
+     * on the worker's thread, once per connection: keep it to a store. */
+    void (*taken)(struct worker *w);
     /* Process model only, after fork: in the child that runs `own`, close every
      * descriptor that belongs to other workers or to the parent (and set it to
      * -1); in the parent, close what now belongs to the children. */

@@ -237,10 +237,13 @@ static int local_now(int fd)
 }
 
 /* The one place a connection reaching a worker is counted, whatever the
- * strategy and io backend: accepted, and accepted_local when measured. */
+ * strategy and io backend: accepted, the strategy's own count (taken), and
+ * accepted_local when measured. */
 static void count_taken(struct worker *w, int fd)
 {
     stats_add(&w->st->accepted, 1);
+    if (w->srv->strategy->taken)
+        w->srv->strategy->taken(w);
     w->local_fd = -1;
     if (w->srv->locality && local_now(fd)) {
         stats_add(&w->st->accepted_local, 1);

@@ -23,7 +23,7 @@ void stats_read(const struct worker_stats *st, int worker, struct stats_row *row
     row->bytes_out = load(&st->bytes_out);
     row->wasted_wakeups = load(&st->wasted_wakeups);
     row->accept_errors = load(&st->accept_errors);
-    row->cpu_user_us = row->cpu_sys_us = row->wakeups = 0;
+    row->cpu_user_us = row->cpu_sys_us = row->wakeups = row->steered = 0;
 }
 
 void stats_format_csv(struct csv_buf *b, const struct stats_row *rows, int n,
@@ -52,6 +52,10 @@ void stats_format_csv(struct csv_buf *b, const struct stats_row *rows, int n,
         csv_u64(b, r->wakeups);
         csv_u64(b, r->accepted_local);
         csv_u64(b, (uint64_t)p->locality_measured);
+        if (p->steering)
+            csv_u64(b, r->steered);
+        else
+            csv_str(b, NULL);
         csv_end_row(b);
     }
 }
@@ -59,7 +63,7 @@ void stats_format_csv(struct csv_buf *b, const struct stats_row *rows, int n,
 void stats_format_table(FILE *out, const struct stats_row *rows, int n,
                         const struct stats_process *p)
 {
-    uint64_t acc = 0, local = 0, req = 0, wasted = 0, errs = 0;
+    uint64_t acc = 0, local = 0, req = 0, wasted = 0, errs = 0, steered = 0;
     fprintf(out, "%-7s %10s %10s %8s %8s %9s %9s\n", "worker", "accepted", "requests",
             "wasted", "errors", "user_ms", "sys_ms");
     for (int i = 0; i < n; i++) {
@@ -73,6 +77,7 @@ void stats_format_table(FILE *out, const struct stats_row *rows, int n,
         req += r->requests;
         wasted += r->wasted_wakeups;
         errs += r->accept_errors;
+        steered += r->steered;
     }
     fprintf(out, "%-7s %10llu %10llu %8llu %8llu %9.1f %9.1f\n", "total",
             (unsigned long long)acc, (unsigned long long)req, (unsigned long long)wasted,
@@ -81,6 +86,9 @@ void stats_format_table(FILE *out, const struct stats_row *rows, int n,
         fprintf(out, "locality: %llu of %llu accepted on the worker's own CPU (%.1f%%)\n",
                 (unsigned long long)local, (unsigned long long)acc,
                 acc ? 100.0 * (double)local / (double)acc : 0.0);
+    if (p->steering)
+        fprintf(out, "steering: the strategy's program chose the worker of %llu connections\n",
+                (unsigned long long)steered);
     if (p->queue_peak || p->acceptor_errors)
         fprintf(out, "acceptor: queue peak depth %llu, accept errors %llu\n",
                 (unsigned long long)p->queue_peak, (unsigned long long)p->acceptor_errors);
@@ -121,6 +129,8 @@ static void snapshot(struct srv *s, struct stats_row *rows, struct stats_process
     }
     if (s->strategy->process_stats)
         s->strategy->process_stats(s, p);
+    if (s->strategy->worker_stats)
+        s->strategy->worker_stats(s, rows, p);
     p->dropped_at_shutdown = atomic_load(&s->shared->dropped_at_shutdown);
     for (int i = 0; i < s->nworkers; i++)
         p->dropped_at_shutdown += atomic_load(&s->stats[i].dropped_at_stop);

@@ -55,6 +55,7 @@ struct stats_row {
         accept_errors;
     uint64_t cpu_user_us, cpu_sys_us;
     uint64_t wakeups;        /* voluntary context switches of the worker thread */
+    uint64_t steered;        /* connections the strategy's program sent it */
 };
 
 struct stats_process {
@@ -62,11 +63,12 @@ struct stats_process {
     uint64_t user_us, sys_us, queue_peak, acceptor_errors;
     uint64_t dropped_at_shutdown;  /* reset in the accept queues at stop (table only) */
     int locality_measured;         /* accepted_local is counted; else it is 0 */
+    int steering;                  /* the strategy counts steered; else it is empty */
 };
 
 #define STATS_CSV_HEADER "strategy,io,worker,pid,tid,accepted,requests,bytes_in,bytes_out," \
     "wasted_wakeups,accept_errors,cpu_user_us,cpu_sys_us,process_user_us,process_sys_us,queue_peak,acceptor_errors,wakeups," \
-    "accepted_local,locality_measured"
+    "accepted_local,locality_measured,steered"
 
 /* Copy a worker's counters into a row (CPU fields are left for the caller). */
 void stats_read(const struct worker_stats *st, int worker, struct stats_row *row);

@@ -80,6 +80,20 @@ START_TEST(parse_reordered_and_unknown_columns)
 }
 END_TEST
 
+START_TEST(parse_trailing_empty_column)
+{
+    /* The server's last column (steered) is empty for strategies that do not
+     * steer: an unknown column whose field ends the line, empty or not. */
+    static const char csv[] = "worker,accepted,steered\n0,5,\n1,7,3\n";
+    struct srvstats s;
+    parse_ok(csv, &s);
+    ck_assert_uint_eq(s.nworkers, 2);
+    ck_assert_uint_eq(s.w[0].v[SRVSTATS_ACCEPTED], 5);
+    ck_assert_uint_eq(s.w[1].v[SRVSTATS_ACCEPTED], 7);
+    srvstats_free(&s);
+}
+END_TEST
+
 START_TEST(parse_rejects)
 {
     parse_fails("worker,requests\n0,1\n", "accepted");
@@ -202,6 +216,7 @@ static Suite *srvstats_suite(void)
     TCase *tc = tcase_create("parse");
     tcase_add_test(tc, parse_by_name_sorted);
     tcase_add_test(tc, parse_reordered_and_unknown_columns);
+    tcase_add_test(tc, parse_trailing_empty_column);
     tcase_add_test(tc, parse_rejects);
     tcase_add_test(tc, parse_line_rules);
     suite_add_tcase(s, tc);

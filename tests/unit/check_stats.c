@@ -12,7 +12,7 @@
 /* The header as docs/protocol.md lists the columns: plain, unquoted. */
 #define HEADER "strategy,io,worker,pid,tid,accepted,requests,bytes_in,bytes_out," \
     "wasted_wakeups,accept_errors,cpu_user_us,cpu_sys_us,process_user_us,"         \
-    "process_sys_us,queue_peak,acceptor_errors,wakeups,accepted_local,locality_measured"
+    "process_sys_us,queue_peak,acceptor_errors,wakeups,accepted_local,locality_measured,steered"
 
 static const struct stats_row two_rows[2] = {
     { .worker = 0, .pid = 4242, .tid = 4243, .accepted = 10, .accepted_local = 9, .requests = 20,
@@ -119,9 +119,9 @@ START_TEST(csv_two_rows)
 {
     static const char want[] =
         HEADER "\n"
-        "pool,epoll,0,4242,4243,10,20,300,4000,3,0,1500,260,2049,1260,5,1,77,9,1\n"
+        "pool,epoll,0,4242,4243,10,20,300,4000,3,0,1500,260,2049,1260,5,1,77,9,1,\n"
         "pool,epoll,1,4242,4244,7,1000000,0,18446744073709551615,0,2,0,123456,2049,1260,5,1,0,0,"
-        "1\n";
+        "1,\n";
     struct csv_buf b;
 
     csv_init(&b);
@@ -174,7 +174,24 @@ START_TEST(csv_negative_ids_and_reuse)
     csv_reset(&b);
     stats_format_csv(&b, &r, 1, &p);
     ck_assert_str_eq(b.data,
-                     HEADER "\n" "reuseport,blocking,2,-1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0\n");
+                     HEADER "\n" "reuseport,blocking,2,-1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,\n");
+    csv_free(&b);
+}
+END_TEST
+
+START_TEST(csv_steered)
+{
+    /* A strategy that steers fills the last column, 0 included; others leave it
+     * empty (csv_two_rows). */
+    struct stats_row r[2] = { { .worker = 0, .accepted = 5, .steered = 6 }, { .worker = 1 } };
+    struct stats_process p = { .strategy = "s", .io = "epoll", .steering = 1 };
+    struct csv_buf b;
+
+    csv_init(&b);
+    stats_format_csv(&b, r, 2, &p);
+    ck_assert_str_eq(b.data, HEADER "\n"
+                     "s,epoll,0,0,0,5,0,0,0,0,0,0,0,0,0,0,0,0,0,0,6\n"
+                     "s,epoll,1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0\n");
     csv_free(&b);
 }
 END_TEST
@@ -305,6 +322,7 @@ static Suite *stats_suite(void)
     tcase_add_test(tc, csv_header_unquoted);
     tcase_add_test(tc, csv_no_rows);
     tcase_add_test(tc, csv_negative_ids_and_reuse);
+    tcase_add_test(tc, csv_steered);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("format_table");
