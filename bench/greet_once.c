@@ -1,7 +1,8 @@
 /* greet_once: one greeter connection per process, like the client of the first
  * classic experiment, which a shell script ran 40,000 times. Connects to
- * 127.0.0.1:PORT, sends NAME (default Alice), shuts down its write side, waits for the
- * server's close. Exit 0 when the server closed without a byte of reply, 1 on any
+ * ADDR:PORT (ADDR an IPv4 address, 127.0.0.1 when not given; reproduce_greeter.sh
+ * --net veth gives the server's veth address), sends NAME (default Alice), shuts down
+ * its write side, waits for the server's close. Exit 0 when the server closed without a byte of reply, 1 on any
  * failure (one line on stderr), 2 on bad usage. No timeout of its own: callers bound
  * it (reproduce_greeter.sh runs it under timeout(1)). */
 #include <arpa/inet.h>
@@ -22,18 +23,34 @@ static int fail(const char *what)
 int main(int argc, char **argv)
 {
     if (argc < 2 || argc > 3) {
-        fprintf(stderr, "usage: greet_once PORT [NAME]\n");
+        fprintf(stderr, "usage: greet_once [ADDR:]PORT [NAME]\n");
         return 2;
+    }
+    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    const char *port_text = argv[1], *colon = strrchr(argv[1], ':');
+    if (colon) {
+        char addr[INET_ADDRSTRLEN];
+        size_t len = (size_t)(colon - argv[1]);
+        if (len >= sizeof addr) {
+            fprintf(stderr, "greet_once: '%.*s' is not an IPv4 address\n", (int)len, argv[1]);
+            return 2;
+        }
+        memcpy(addr, argv[1], len);
+        addr[len] = '\0';
+        if (inet_pton(AF_INET, addr, &sin.sin_addr) != 1) {
+            fprintf(stderr, "greet_once: '%s' is not an IPv4 address\n", addr);
+            return 2;
+        }
+        port_text = colon + 1;
     }
     char *end;
-    long port = strtol(argv[1], &end, 10);
-    if (*end || port < 1 || port > 65535) {
-        fprintf(stderr, "greet_once: PORT must be 1..65535, not '%s'\n", argv[1]);
+    long port = strtol(port_text, &end, 10);
+    if (!*port_text || *end || port < 1 || port > 65535) {
+        fprintf(stderr, "greet_once: PORT must be 1..65535, not '%s'\n", port_text);
         return 2;
     }
+    sin.sin_port = htons((uint16_t)port);
     const char *name = argc == 3 ? argv[2] : "Alice";
-    struct sockaddr_in sin = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-                              .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     if (fd < 0)
         return fail("socket");

@@ -164,8 +164,7 @@ while [[ $# -gt 0 ]]; do
                    server_cpus=$2 ;;
     --client-cpus) net_mask "$2" >/dev/null || usage_error "$1: '$2' is not a CPU list (e.g. 1 or 2-3)"
                    client_cpus=$2 ;;
-    --net) [[ $2 == loopback || $2 == veth ]] || usage_error "--net: '$2' is not loopback or veth"
-           net=$2 ;;
+    --net) net_check_mode "$2"; net=$2 ;;
     --delay|--jitter) [[ $2 =~ ^[0-9]+(\.[0-9]+)?(us|ms|s)$ ]] ||
                         usage_error "$1: '$2' is not a delay (use e.g. 5ms or 500us)"
                       printf -v "${1#--}" '%s' "$2" ;;
@@ -210,19 +209,10 @@ server_pin=() client_pin=()
 # The topology: two hosts on veth where this machine allows it (explicit: or say why
 # not and stop), else loopback. Whatever way the run ends, the namespaces go.
 trap net_teardown EXIT
-listen_addr=127.0.0.1 server_net=() client_net=() topology=loopback topology_tag=loopback
-if [[ $net != loopback ]]; then
-  if net_setup "${server_cpus:-$(cpu_range 0 $((ncpu - 1)))}" \
-       "${client_cpus:-$(cpu_range 0 $((ncpu - 1)))}" "$delay" \
-       "$jitter" "$loss"; then
-    listen_addr=$NET_SERVER_ADDR topology=$NET_DESCRIPTION topology_tag=$NET_TOPOLOGY
-    server_net=(ip netns exec "$NET_SERVER_NS") client_net=(ip netns exec "$NET_CLIENT_NS")
-  elif [[ $net == veth ]]; then
-    usage_error "--net veth: $net_error (or use --net loopback)"
-  else
-    echo "$PROG: on loopback, where the server's receive work runs on the client's CPUs; for two hosts on veth: $net_error"
-  fi
-fi
+trap 'net_teardown; exit 130' INT TERM
+net_choose "$net" "$server_cpus" "$client_cpus" "$delay" "$jitter" "$loss"
+listen_addr=$NET_ADDR topology=$NET_DESCRIPTION topology_tag=$NET_TOPOLOGY
+server_net=("${NET_SERVER_RUN[@]}") client_net=("${NET_CLIENT_RUN[@]}")
 
 dir=${out:-$(results_dir "$label")}
 mkdir -p "$dir/logs" || die "cannot create $dir"

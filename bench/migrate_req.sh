@@ -3,7 +3,9 @@
 # listener when its worker process leaves while the others keep serving (a
 # rolling restart), with net.ipv4.tcp_migrate_req 0 (the kernel resets them) and
 # 1 (Linux 5.14+: it hands them to the rest of the group). Each run gets a network
-# namespace of its own, so the setting never touches the machine's.
+# namespace of its own, so the setting never touches the machine's: the server and
+# the load generator share it on its loopback, or (--net veth) each run gets the two
+# namespaces of bench/lib/net.sh, the setting made in the server's.
 set -euo pipefail
 
 PROG=migrate_req.sh
@@ -12,6 +14,8 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$ROOT/bench/lib/common.sh"
 # shellcheck source-path=SCRIPTDIR source=lib/server.sh
 . "$ROOT/bench/lib/server.sh"
+# shellcheck source-path=SCRIPTDIR source=lib/net.sh
+. "$ROOT/bench/lib/net.sh"
 
 usage() {
   cat <<USAGE
@@ -33,19 +37,31 @@ Options:
   --connections N    client connections in flight (default 64)
   --work-us US       server CPU per request, microseconds: builds the queues (default 3000)
   --io NAME          server --io (default blocking)
+  --net MODE         loopback: per run one new network namespace, the server and the
+                     load generator on its 127.0.0.1; veth: per run the two namespaces
+                     of bench/lib/net.sh joined by a veth pair (each side's receive
+                     work steered by RPS to every CPU), tcp_migrate_req set in the
+                     server's, the load generator in the client's. Default loopback,
+                     where the README's figures were measured. Nothing here needs the
+                     two sides in one namespace: the setting, the listeners and their
+                     queue count are the server's, the worker is stopped by PID (one
+                     PID namespace), resets are counted by the client
   --out DIR          keep CSVs and server logs there (default: a temporary folder,
                      removed at exit)
   -h, --help         this text
 Writes runs.csv and, with gnuplot, migrate_req.png and .svg (plots/bench/migrate_req.gp)
 into --out. Needs root (network namespaces) and a kernel with net.ipv4.tcp_migrate_req.
-Exit status: 0 done, 1 a run failed, 2 bad usage or a missing prerequisite.
+The namespaces are removed on exit, also on Ctrl-C and SIGTERM.
+Exit status: 0 done, 1 a run failed, 2 bad usage or a missing prerequisite (also:
+--net veth cannot be set up here).
 USAGE
 }
 
 bin="$ROOT/build" repeat=5 duration=3 leave_after=1 workers=2 connections=64
-work_us=3000 io=blocking out=""
+work_us=3000 io=blocking net=loopback out=""
 parse_options "--bin bin --repeat repeat --duration duration --leave-after leave_after
-  --workers workers --connections connections --work-us work_us --io io --out out" "$@"
+  --workers workers --connections connections --work-us work_us --io io --net net --out out" "$@"
+net_check_mode "$net"
 for pair in repeat:"$repeat" duration:"${duration%s}" leave-after:"${leave_after%s}" \
             workers:"$workers" connections:"$connections"; do
   [[ ${pair#*:} =~ ^[1-9][0-9]*$ ]] || usage_error "--${pair%%:*}: '${pair#*:}' is not a whole number above 0"
@@ -74,28 +90,48 @@ cleanup() {
   fi
   [[ -n $server_job ]] && stop_bounded "$server_job" 10
   [[ -n $netns ]] && ip netns delete "$netns" 2>/dev/null
+  net_teardown
   [[ -n $out ]] || rm -rf "$work"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM   # so that the EXIT trap runs: no namespace left behind
 
+# --net veth: set up once now, so that a machine that cannot says so before any run
+# (exit 2); the first run uses this pair, each later run a new one.
+if [[ $net == veth ]]; then
+  net_choose veth "" ""
+  topology="$NET_DESCRIPTION, a new pair per run"
+else
+  NET_TOPOLOGY=loopback
+  topology="loopback 127.0.0.1, in a new network namespace per run"
+fi
+
 # run MIGRATE N: one run; appends its row to $work/runs.csv.
 run() {
   local migrate=$1 n=$2 dir="$work/m$1-r$2" ready pid port victim line queued
+  local addr=127.0.0.1
+  local -a server_run client_run
   mkdir -p "$dir"
-  netns=abmig-$$-$migrate-$n
-  ip netns add "$netns"
-  ip -n "$netns" link set lo up
-  ip netns exec "$netns" sysctl -qw net.ipv4.tcp_migrate_req="$migrate"
+  if [[ $net == veth ]]; then
+    [[ -n ${NET_SERVER_NS:-} ]] || net_choose veth "" ""
+    addr=$NET_ADDR server_run=("${NET_SERVER_RUN[@]}") client_run=("${NET_CLIENT_RUN[@]}")
+  else
+    netns=abmig-$$-$migrate-$n
+    ip netns add "$netns"
+    ip -n "$netns" link set lo up
+    server_run=(ip netns exec "$netns") client_run=(ip netns exec "$netns")
+  fi
+  "${server_run[@]}" sysctl -qw net.ipv4.tcp_migrate_req="$migrate"
   ready="$dir/ready"
   server_start --stdout "$dir/server.out" server_job "$ready" "$dir/server.err" \
-    ip netns exec "$netns" timeout 120 "$server_bin" --model process --strategy reuseport \
-    --io "$io" --workers "$workers" --work-us "$work_us" --listen 127.0.0.1:0 \
+    "${server_run[@]}" timeout 120 "$server_bin" --model process --strategy reuseport \
+    --io "$io" --workers "$workers" --work-us "$work_us" --listen "$addr:0" \
     --ready-file "$ready" || die "$server_error"
   port=$(ready_value "$ready" port)
   pid=$(ready_value "$ready" pid)
-  ip netns exec "$netns" timeout $((duration + 30)) "$load_bin" --no-progress \
-    --target "127.0.0.1:$port" -c "$connections" -t 1 -d "${duration}s" -T 10s \
+  "${client_run[@]}" timeout $((duration + 30)) "$load_bin" --no-progress \
+    --target "$addr:$port" -c "$connections" -t 1 -d "${duration}s" -T 10s \
+    --topology "$NET_TOPOLOGY" \
     --label "migrate$migrate" --out "$dir" >"$dir/load.out" 2>"$dir/load.err" &
   load_job=$!
   sleep "$leave_after"
@@ -109,8 +145,12 @@ run() {
   stop_bounded "$server_job" 30 || die "run $n: the server did not stop within 30 s of SIGTERM; its stderr: $(tail -n 5 "$dir/server.err")"
   server_job=""
   ((stopped_status == 0)) || die "run $n: the server exited $stopped_status: $(tail -n 5 "$dir/server.err")"
-  ip netns delete "$netns"
-  netns=""
+  if [[ $net == veth ]]; then
+    net_teardown
+  else
+    ip netns delete "$netns"
+    netns=""
+  fi
   line=$(grep "(pid $victim) exited with status 0" "$dir/server.err") ||
     die "run $n: the server did not report worker pid $victim leaving: $(cat "$dir/server.err")"
   if [[ $line =~ closed\ with\ ([0-9]+)\ queued ]]; then
@@ -134,6 +174,7 @@ run() {
 
 echo "tcp_migrate_req,run,completed,errors_reset,errors_short,errors_other,queued_at_close" >"$work/runs.csv"
 echo "$PROG: $io, $workers worker processes, -c $connections, ${duration}s per run, one worker SIGTERMed at ${leave_after}s; kernel $(uname -r)"
+echo "topology: $topology"
 printf '%-8s %4s %10s %7s %7s %7s %16s\n' migrate run completed reset short other queued_at_close
 for ((n = 1; n <= repeat; n++)); do
   run 0 "$n"

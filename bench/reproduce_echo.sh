@@ -4,11 +4,13 @@
 # The experiment: an echo server that writes back what it reads, upper-cased, with one
 # worker per CPU, each on its own SO_REUSEPORT socket (SO_REUSEADDR and SO_REUSEPORT
 # set before bind); `ss -tlpn` shows one listener per worker process. This script
-# starts acceptbench-server that way on 127.0.0.1 (--protocol echo --strategy
+# starts acceptbench-server that way on 127.0.0.1, or with --net veth on 198.18.0.1
+# in a network namespace of its own (bench/lib/net.sh), (--protocol echo --strategy
 # reuseport, --model process when the server has it), checks the listeners with
 # `ss -tlpn` (one per worker; one per PID with processes), drives it with
-# acceptbench-load (echo payload, every reply checked byte for byte) and prints a
-# table, also written to report.md in the results folder.
+# acceptbench-load (echo payload, every reply checked byte for byte; with --net veth
+# from the other namespace) and prints a table, also written to report.md in the
+# results folder.
 set -euo pipefail
 
 PROG=reproduce_echo.sh
@@ -18,6 +20,8 @@ root=$(cd "$here/.." && pwd)
 . "$here/lib/common.sh"
 # shellcheck source-path=SCRIPTDIR source=lib/server.sh
 . "$here/lib/server.sh"
+# shellcheck source-path=SCRIPTDIR source=lib/net.sh
+. "$here/lib/net.sh"
 
 bin=${BUILD_DIR:-$root/build}
 workers=$(nproc)
@@ -27,13 +31,15 @@ connections=16
 threads=2
 payload=64
 requests=1
+net=loopback
 out=""
 
 usage() {
   cat <<USAGE
 Usage: bench/$PROG [options]
 Run the second classic experiment (echo, one SO_REUSEPORT worker per CPU) on
-127.0.0.1: check the listeners with ss -tlpn, load it, print a table.
+127.0.0.1 (or, with --net veth, between two network namespaces): check the
+listeners with ss -tlpn, load it, print a table.
 
   --model thread|process  worker threads or forked worker processes (default: process
                           when acceptbench-server --help lists --model, else thread)
@@ -44,17 +50,26 @@ Run the second classic experiment (echo, one SO_REUSEPORT worker per CPU) on
   --payload P             what each request sends: a size (64, 1k: that many bytes of
                           a..z) or text (default $payload)
   --requests-per-conn K   echo exchanges per connection (default $requests)
+  --net loopback|veth     loopback (127.0.0.1), or two network namespaces joined by a
+                          veth pair, each side's receive work steered (RPS) to every
+                          CPU, as on two hosts (needs root and ip; bench/lib/net.sh).
+                          Default loopback: the published figures (README) were
+                          measured there
   --out DIR               results folder (default results/<UTC time>-reproduce-echo/)
   --bin DIR               build tree with the programs (default \$BUILD_DIR or build/)
   -h, --help              this text
 
-Every command is bounded by timeout; the server is stopped on exit, also on Ctrl-C.
-Exit status: 0 done, 1 a check or the run failed, 2 bad usage.
+Every command is bounded by timeout; the server is stopped, and the namespaces of
+--net veth removed, on exit, also on Ctrl-C and SIGTERM.
+Exit status: 0 done, 1 a check or the run failed, 2 bad usage (also: --net veth
+cannot be set up here).
 USAGE
 }
 
 parse_options "--model model --workers workers --count count --connections connections
-  --threads threads --payload payload --requests-per-conn requests --out out --bin bin" "$@"
+  --threads threads --payload payload --requests-per-conn requests --net net --out out
+  --bin bin" "$@"
+net_check_mode "$net"
 
 for v in workers count connections threads requests; do
   [[ ${!v} =~ ^[1-9][0-9]*$ ]] || usage_error "--${v//_/-}: a positive integer, not '${!v}'"
@@ -82,34 +97,44 @@ elif [[ $model != thread ]]; then
   die "--model $model: this acceptbench-server has no --model option yet (threads only)"
 fi
 
+server_job=""
+load_job=""
+cleanup() {
+  local j
+  for j in "$load_job" "$server_job"; do
+    if [[ -n $j ]] && kill -0 "$j" 2>/dev/null; then
+      kill -TERM "$j" 2>/dev/null || true
+      wait "$j" 2>/dev/null || true
+    fi
+  done
+  load_job=""
+  server_job=""
+}
+trap 'cleanup; net_teardown' EXIT
+trap 'cleanup; net_teardown; echo "$PROG: interrupted; what was measured is in ${out:-no folder yet}" >&2; exit 130' INT TERM
+
+# The topology: loopback, or the server and the load generator on two hosts (veth).
+net_choose "$net" "" ""
+
 if [[ -z $out ]]; then
   out=$root/results/$(date -u +%Y%m%dT%H%M%SZ)-reproduce-echo
 fi
 mkdir -p "$out/logs" || die "cannot create $out"
 out=$(cd "$out" && pwd)
 
-server_job=""
-cleanup() {
-  if [[ -n $server_job ]] && kill -0 "$server_job" 2>/dev/null; then
-    kill -TERM "$server_job" 2>/dev/null || true
-    wait "$server_job" 2>/dev/null || true
-  fi
-  server_job=""
-}
-trap cleanup EXIT
-trap 'echo "$PROG: interrupted; what was measured is in $out" >&2; exit 130' INT TERM
-
 ready=$out/logs/ready
 log=$out/logs/server.log
-server_start --stdout "$log" server_job "$ready" "$log" timeout --kill-after=5 600 "$server_bin" \
+server_start --stdout "$log" server_job "$ready" "$log" "${NET_SERVER_RUN[@]}" \
+  timeout --kill-after=5 600 "$server_bin" \
   --protocol echo --strategy reuseport --io blocking "${model_args[@]}" --workers "$workers" \
-  --listen 127.0.0.1:0 --admin 127.0.0.1:0 --ready-file "$ready" || die "$server_error"
+  --listen "$NET_ADDR:0" --admin "$NET_ADDR:0" --ready-file "$ready" || die "$server_error"
 port=$(ready_value "$ready" port)
 admin=$(ready_value "$ready" admin_port)
 [[ -n $port && -n $admin ]] || die "ready file lacks port= or admin_port="
 
 # One listener per worker on the port; with processes, each owned by its own PID.
-ss -Htlpn "sport = :$port" >"$out/logs/ss.txt" || die "ss -tlpn failed"
+# (In the server's namespace, where its listeners are.)
+"${NET_SERVER_RUN[@]}" ss -Htlpn "sport = :$port" >"$out/logs/ss.txt" || die "ss -tlpn failed"
 listeners=$(wc -l <"$out/logs/ss.txt")
 pids=$(grep -o 'pid=[0-9]*' "$out/logs/ss.txt" | sort -u | wc -l)
 [[ $listeners == "$workers" ]] ||
@@ -119,18 +144,27 @@ if [[ $model == process ]]; then
     die "ss -tlpn shows $pids PIDs owning port $port, expected one per worker process ($workers)"
 fi
 
-timeout --kill-after=5 600 "$load_bin" --protocol echo --payload "$payload" \
-  --requests-per-conn "$requests" --target "127.0.0.1:$port" --stats "127.0.0.1:$admin" \
+# A job waited for, so that a SIGTERM to this script is handled at once (bash runs
+# traps only after a foreground command ends).
+"${NET_CLIENT_RUN[@]}" timeout --kill-after=5 600 "$load_bin" --protocol echo --payload "$payload" \
+  --requests-per-conn "$requests" --target "$NET_ADDR:$port" --stats "$NET_ADDR:$admin" \
   --count "$count" --connections "$connections" --threads "$threads" --no-progress \
-  --out "$out/load" --label "echo-$model" >"$out/logs/client.log" 2>&1 ||
-  die "acceptbench-load failed: $(tail -n 3 "$out/logs/client.log")"
+  --topology "$NET_TOPOLOGY" \
+  --out "$out/load" --label "echo-$model" >"$out/logs/client.log" 2>&1 &
+load_job=$!
+rc=0
+wait "$load_job" || rc=$?
+load_job=""
+((rc == 0)) || die "acceptbench-load failed: $(tail -n 3 "$out/logs/client.log")"
 cleanup
+net_teardown
 
 {
   echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "kernel: $(uname -r)"
   echo "nproc: $(nproc)"
   echo "loadavg: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "topology: $NET_DESCRIPTION"
   echo "git: $(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown)"
 } >"$out/env.txt"
 
@@ -140,6 +174,7 @@ report() {
   echo "echo server, $workers workers ($model model), one SO_REUSEPORT socket each, blocking io;"
   echo "payload $payload, $requests exchange(s) per connection, every reply checked byte for byte;"
   echo "$(nproc) CPUs, Linux $(uname -r)."
+  echo "Topology: $NET_DESCRIPTION."
   echo
   echo "\`ss -tlpn\` on port $port: $listeners listeners, $pids distinct PIDs:"
   echo

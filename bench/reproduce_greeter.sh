@@ -8,7 +8,9 @@
 # The original client was a shell script running 4 loops of 10,000 client processes;
 # its `time` figures and the log files' line counts were the published results.
 #
-# This script runs that configuration on 127.0.0.1 with acceptbench-server
+# This script runs that configuration on 127.0.0.1 (or, with --net veth, the server on
+# 198.18.0.1 in a network namespace and the clients in another: bench/lib/net.sh)
+# with acceptbench-server
 # (--protocol greeter --io blocking --workers 4 --backlog 5 --log-dir), driven by
 #   --client load   acceptbench-load, closed loop, as many connections in flight as
 #                   the original had loops (no process per connection), or
@@ -26,6 +28,8 @@ root=$(cd "$here/.." && pwd)
 . "$here/lib/common.sh"
 # shellcheck source-path=SCRIPTDIR source=lib/server.sh
 . "$here/lib/server.sh"
+# shellcheck source-path=SCRIPTDIR source=lib/net.sh
+. "$here/lib/net.sh"
 
 # The published figures (issue 8 lists them; described here in our words):
 # - The original write-up: a C++ greeter with 4 threads, blocking accept(), backlog 5;
@@ -52,13 +56,15 @@ workers=4
 backlog=5
 name=Alice
 strategies=shared,reuseport
+net=loopback
 out=""
 
 usage() {
   cat <<USAGE
 Usage: bench/$PROG [options]
 Run the first classic experiment (greeter, 4 workers, backlog 5, blocking accept,
-shared socket vs SO_REUSEPORT) on 127.0.0.1 and compare with the published figures.
+shared socket vs SO_REUSEPORT) on 127.0.0.1 (or, with --net veth, between two
+network namespaces) and compare with the published figures.
 
   --connections N   connections per run (default $connections, as published)
   --client MODE     load: acceptbench-load, closed loop, --loops connections in flight;
@@ -67,6 +73,11 @@ shared socket vs SO_REUSEPORT) on 127.0.0.1 and compare with the published figur
   --loops N         shell loops / connections in flight (default $loops, as published)
   --strategies L    comma list of server strategies (default $strategies)
   --name NAME       the name each client sends (default $name)
+  --net MODE        loopback (127.0.0.1), or veth: the server in one network namespace,
+                    the clients (either kind) in another, joined by a veth pair with
+                    each side's receive work steered (RPS) to every CPU, as on two
+                    hosts (needs root and ip; bench/lib/net.sh). Default loopback:
+                    this machine's figures in the README were measured there
   --out DIR         results folder (default results/<UTC time>-reproduce-greeter/)
   --bin DIR         build tree with the programs (default \$BUILD_DIR or build/)
   -h, --help        this text
@@ -75,13 +86,16 @@ Per run: wall time around the client (as \`time\` did), connections/s, the serve
 user/sys CPU (from /stats on its --admin listener), the client's user/sys CPU (the
 rusage of the client processes, as \`time\` reports it), per-worker counts from the
 log files (\`wc -l\`) and from /stats, their max/min, errors. Each run is bounded by
-timeout; servers and clients are stopped on exit, also on Ctrl-C.
-Exit status: 0 done, 1 a run failed, 2 bad usage.
+timeout; servers and clients are stopped, and the namespaces of --net veth
+removed, on exit, also on Ctrl-C and SIGTERM.
+Exit status: 0 done, 1 a run failed, 2 bad usage (also: --net veth cannot be set up
+here).
 USAGE
 }
 
 parse_options "--connections connections --client client --loops loops
-  --strategies strategies --name name --out out --bin bin" "$@"
+  --strategies strategies --name name --net net --out out --bin bin" "$@"
+net_check_mode "$net"
 
 [[ $connections =~ ^[1-9][0-9]*$ ]] || usage_error "--connections: a positive integer, not '$connections'"
 [[ $loops =~ ^[1-9][0-9]*$ && $loops -le 64 ]] || usage_error "--loops: 1..64, not '$loops'"
@@ -106,12 +120,6 @@ for b in "$server_bin" "$load_bin" "$greet_bin"; do
   [[ -x $b ]] || die "$b is missing: build first (cmake -S . -B build && cmake --build build) or give --bin"
 done
 
-if [[ -z $out ]]; then
-  out=$root/results/$(date -u +%Y%m%dT%H%M%SZ)-reproduce-greeter
-fi
-mkdir -p "$out/logs" || die "cannot create $out"
-out=$(cd "$out" && pwd)
-
 # Every run is bounded: generous for a fork-per-connection client on a slow machine.
 limit=$((120 + connections / 20))
 
@@ -128,16 +136,26 @@ cleanup() {
   client_job=""
   server_job=""
 }
-trap cleanup EXIT
-trap 'echo "$PROG: interrupted; what was measured is in $out" >&2; exit 130' INT TERM
+trap 'cleanup; net_teardown' EXIT
+trap 'cleanup; net_teardown; echo "$PROG: interrupted; what was measured is in ${out:-no folder yet}" >&2; exit 130' INT TERM
+
+# The topology: loopback, or the server and the clients on two hosts (veth).
+net_choose "$net" "" ""
+
+if [[ -z $out ]]; then
+  out=$root/results/$(date -u +%Y%m%dT%H%M%SZ)-reproduce-greeter
+fi
+mkdir -p "$out/logs" || die "cannot create $out"
+out=$(cd "$out" && pwd)
 
 # start_server STRATEGY LOGDIR TAG: sets port, admin.
 start_server() {
   local ready=$out/logs/ready log=$out/logs/server-$3.log
   mkdir -p "$2"
-  server_start --stdout "$log" server_job "$ready" "$log" timeout --kill-after=5 "$limit" \
+  server_start --stdout "$log" server_job "$ready" "$log" "${NET_SERVER_RUN[@]}" \
+    timeout --kill-after=5 "$limit" \
     "$server_bin" --protocol greeter --strategy "$1" --io blocking --workers "$workers" \
-    --backlog "$backlog" --listen 127.0.0.1:0 --admin 127.0.0.1:0 --log-dir "$2" \
+    --backlog "$backlog" --listen "$NET_ADDR:0" --admin "$NET_ADDR:0" --log-dir "$2" \
     --ready-file "$ready" || die "$server_error"
   port=$(ready_value "$ready" port)
   admin=$(ready_value "$ready" admin_port)
@@ -151,14 +169,14 @@ stop_server() {
 }
 
 # stats_get FILE: the server's /stats CSV body from its --admin listener (bash's
-# /dev/tcp, so no HTTP client is needed), bounded by timeout.
+# /dev/tcp, so no HTTP client is needed), from the clients' side, bounded by timeout.
 stats_get() {
-  # shellcheck disable=SC2016  # $1 is the inner bash's
-  timeout 10 bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$1" &&
-    printf "GET /stats HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n" >&3 &&
-    cat <&3' _ "$admin" | tr -d '\r' | sed '1,/^$/d' >"$1" ||
-    die "GET /stats from 127.0.0.1:$admin failed"
-  [[ -s $1 ]] || die "empty /stats from 127.0.0.1:$admin"
+  # shellcheck disable=SC2016  # $1 and $2 are the inner bash's
+  "${NET_CLIENT_RUN[@]}" timeout 10 bash -c 'exec 3<>"/dev/tcp/$1/$2" &&
+    printf "GET /stats HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" "$1" >&3 &&
+    cat <&3' _ "$NET_ADDR" "$admin" | tr -d '\r' | sed '1,/^$/d' >"$1" ||
+    die "GET /stats from $NET_ADDR:$admin failed"
+  [[ -s $1 ]] || die "empty /stats from $NET_ADDR:$admin"
 }
 
 # stats_delta BEFORE AFTER: "a0 a1 ...|user_s|sys_s": per-worker accepted deltas and
@@ -193,13 +211,13 @@ now_ns() { date +%s%N; }
 # writes its failure count. Run by `bash -c` under timeout, so one kill stops it all.
 # shellcheck disable=SC2016  # expanded by the inner bash
 fork_client='
-greet=$1 port=$2 name=$3 loops=$4 n=$5 dir=$6
+greet=$1 target=$2 name=$3 loops=$4 n=$5 dir=$6
 for ((l = 0; l < loops; l++)); do
   (
     cnt=$((n / loops + (l < n % loops ? 1 : 0)))
     f=0
     for ((i = 0; i < cnt; i++)); do
-      "$greet" "$port" "$name" 2>>"$dir/greet-$l.err" || f=$((f + 1))
+      "$greet" "$target" "$name" 2>>"$dir/greet-$l.err" || f=$((f + 1))
     done
     echo "$f" >"$dir/fails-$l"
   ) &
@@ -220,15 +238,16 @@ run_one() {
   children_cpu "$out/logs/times-$tag-before"
   t0=$(now_ns)
   if [[ $mode == load ]]; then
-    timeout --kill-after=5 "$limit" "$load_bin" --protocol greeter --payload "$name" \
-      --target "127.0.0.1:$port" --stats "127.0.0.1:$admin" --count "$connections" \
-      --connections "$loops" --threads 1 --timeout 30s --no-progress \
+    "${NET_CLIENT_RUN[@]}" timeout --kill-after=5 "$limit" "$load_bin" --protocol greeter \
+      --payload "$name" --target "$NET_ADDR:$port" --stats "$NET_ADDR:$admin" \
+      --count "$connections" --connections "$loops" --threads 1 --timeout 30s --no-progress \
+      --topology "$NET_TOPOLOGY" \
       --out "$out/load" --label "$tag" >"$out/logs/client-$tag.log" 2>&1 &
   else
     local fdir=$out/logs/fork-$tag
     mkdir -p "$fdir"
-    timeout --kill-after=5 "$limit" bash -c "$fork_client" _ "$greet_bin" "$port" "$name" \
-      "$loops" "$connections" "$fdir" >"$out/logs/client-$tag.log" 2>&1 &
+    "${NET_CLIENT_RUN[@]}" timeout --kill-after=5 "$limit" bash -c "$fork_client" _ "$greet_bin" \
+      "$NET_ADDR:$port" "$name" "$loops" "$connections" "$fdir" >"$out/logs/client-$tag.log" 2>&1 &
   fi
   client_job=$!
   wait "$client_job" || rc=$?
@@ -274,14 +293,16 @@ run_one() {
 
 {
   echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
-  echo "command: bench/$PROG --connections $connections --client $client --loops $loops --strategies $strategies"
+  echo "command: bench/$PROG --connections $connections --client $client --loops $loops --strategies $strategies --net $net"
   echo "kernel: $(uname -r)"
   echo "nproc: $(nproc)"
   echo "cpu: $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
   echo "loadavg_before: $(cut -d' ' -f1-3 /proc/loadavg)"
-  echo "somaxconn: $(cat /proc/sys/net/core/somaxconn)"
-  echo "tcp_tw_reuse: $(cat /proc/sys/net/ipv4/tcp_tw_reuse)"
-  echo "ip_local_port_range: $(tr '\t' ' ' </proc/sys/net/ipv4/ip_local_port_range)"
+  echo "topology: $NET_DESCRIPTION"
+  # Each side's settings as its namespace has them (the same on loopback).
+  echo "somaxconn: $("${NET_SERVER_RUN[@]}" cat /proc/sys/net/core/somaxconn)"
+  echo "tcp_tw_reuse: $("${NET_CLIENT_RUN[@]}" cat /proc/sys/net/ipv4/tcp_tw_reuse)"
+  echo "ip_local_port_range: $("${NET_CLIENT_RUN[@]}" cat /proc/sys/net/ipv4/ip_local_port_range | tr '\t' ' ')"
   echo "git: $(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown)"
 } >"$out/env.txt"
 
@@ -292,6 +313,7 @@ for mode in "${modes[@]}"; do
   done
 done
 echo "loadavg_after: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$out/env.txt"
+net_teardown
 
 # The report: our rows beside the published ones, then the direction of each change.
 report() {
@@ -301,6 +323,7 @@ report() {
   echo "$loops shell loops (fork) or $loops connections in flight (load); $(nproc) CPUs, Linux $(uname -r)."
   echo "Wall and client CPU are measured around the client, as \`time\` did in the original;"
   echo "server CPU comes from /stats on the server's --admin listener."
+  echo "Topology: $NET_DESCRIPTION."
   echo
   echo "| source | client | strategy | connections | wall s | conn/s | server user s | server sys s | client user s | client sys s | per-worker (log wc -l) | per-worker (/stats) | max/min | errors |"
   echo "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|---|---:|---:|"

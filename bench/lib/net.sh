@@ -116,6 +116,44 @@ net_setup() {
   return 0
 }
 
+# net_check_mode VALUE: returns when VALUE is a --net mode (loopback or veth); else
+# says so in one line on stderr after "$PROG: " and exits 2 (bad usage).
+net_check_mode() {
+  [[ $1 == loopback || $1 == veth ]] && return 0
+  echo "${PROG:-net.sh}: --net: '$1' is not loopback or veth" >&2
+  exit 2
+}
+
+# net_choose MODE SERVER_CPUS CLIENT_CPUS [DELAY JITTER LOSS]: a script's topology.
+# MODE loopback: 127.0.0.1 in this namespace. veth: net_setup's two hosts, RPS
+# steering each side's receive work to its CPU list (empty: every CPU), shaped by
+# DELAY, JITTER, LOSS (may be empty); when they cannot be set up, one line
+# "$PROG: --net veth: <why> (or use --net loopback)" on stderr and exit 2. auto:
+# veth where it can be set up, else loopback, with one line on stdout saying why.
+# Sets NET_ADDR (where the server listens, --admin too, and where the load
+# generator connects and reads /stats), the arrays NET_SERVER_RUN and NET_CLIENT_RUN
+# (what runs a command on each side: ip netns exec NS, or nothing on loopback), and
+# NET_DESCRIPTION and NET_TOPOLOGY (both "loopback" on loopback: acceptbench-load
+# --topology takes NET_TOPOLOGY). Set the EXIT, INT and TERM traps that run
+# net_teardown before calling it.
+# shellcheck disable=SC2034  # for the caller
+net_choose() {
+  local mode=$1 all
+  all="0-$(($(nproc) - 1))"
+  NET_ADDR=127.0.0.1 NET_SERVER_RUN=() NET_CLIENT_RUN=()
+  NET_DESCRIPTION=loopback NET_TOPOLOGY=loopback
+  [[ $mode != loopback ]] || return 0
+  if net_setup "${2:-$all}" "${3:-$all}" "${4:-}" "${5:-}" "${6:-}"; then
+    NET_ADDR=$NET_SERVER_ADDR
+    NET_SERVER_RUN=(ip netns exec "$NET_SERVER_NS") NET_CLIENT_RUN=(ip netns exec "$NET_CLIENT_NS")
+  elif [[ $mode == veth ]]; then
+    echo "${PROG:-net.sh}: --net veth: $net_error (or use --net loopback)" >&2
+    exit 2
+  else
+    echo "${PROG:-net.sh}: on loopback, where the server's receive work runs on the client's CPUs; for two hosts on veth: $net_error"
+  fi
+}
+
 # net_step CMD...: one step of the set-up; on failure net_error says which, and why.
 net_step() {
   local out

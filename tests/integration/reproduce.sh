@@ -8,17 +8,26 @@
 #                                    no client reset with tcp_migrate_req=1, and with 0 at
 #                                    least the server's queued-at-close count reset (exit
 #                                    77, a skip, unless root)
+#   reproduce.sh BUILD_DIR greeter_veth, echo_veth, migrate_veth   the same with --net
+#                                    veth (server and clients in two network namespaces
+#                                    joined by a veth pair): the same assertions, plus the
+#                                    topology in what they print and in the CSV rows, and
+#                                    no namespace of the run left after it (exit 77, a
+#                                    skip, with the reason where veth cannot be set up:
+#                                    not root, no ip)
 #
 # No speed thresholds: others share the machine.
 set -euo pipefail
 
 if [[ $# -ne 2 ]]; then
-    echo "usage: $0 BUILD_DIR greeter|echo|migrate" >&2
+    echo "usage: $0 BUILD_DIR greeter|echo|migrate|greeter_veth|echo_veth|migrate_veth" >&2
     exit 2
 fi
 build=$1
 case_name=$2
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source-path=SCRIPTDIR source=../../bench/lib/common.sh
+. "$root/bench/lib/common.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
@@ -27,11 +36,52 @@ fail() {
     exit 1
 }
 
-case $case_name in
+# The _veth cases: whether this machine can set up the two namespaces decides, as the
+# scripts' own set-up does (bench/lib/net.sh); if not, skip with its reason.
+base=${case_name%_veth}
+net_args=()
+if [[ $case_name == *_veth ]]; then
+    # shellcheck source-path=SCRIPTDIR source=../../bench/lib/net.sh
+    . "$root/bench/lib/net.sh"
+    net_setup 0 0 "" "" "" >/dev/null || { echo "SKIP: --net veth: $net_error"; exit 77; }
+    net_teardown
+    net_args=(--net veth)
+fi
+
+# experiment SCRIPT ARGS...: run bench/SCRIPT bounded by timeout, stdout and stderr
+# into $work; its pid (that of the shell running it, which names its namespaces
+# abench-<pid>-s and -c) into $work/pid.
+experiment() {
+    local limit=$1 script=$2
+    shift 2
+    # shellcheck disable=SC2016  # the inner bash's
+    timeout "$limit" bash -c 'echo "$$" >"$1"; shift; exec "$@"' _ "$work/pid" \
+        "$root/bench/$script" "$@" "${net_args[@]}" >"$work/stdout" 2>"$work/stderr"
+}
+
+# veth_checks TOPOLOGY_FILE CSV...: after a --net veth run, TOPOLOGY_FILE names the
+# topology in its "Topology: " or "topology: " line, each CSV's rows say veth, and
+# none of the run's namespaces is left.
+veth_checks() {
+    [[ ${#net_args[@]} -gt 0 ]] || return 0
+    local pid left f
+    pid=$(cat "$work/pid")
+    grep -qE '^[Tt]opology: veth 198\.18\.0\.1 \(server, rps_cpus [0-9a-f]+\) <-> 198\.18\.0\.2 \(client, rps_cpus [0-9a-f]+\)[.,]' \
+        "$1" || fail "${1#"$work"/}: $(grep -i topology "$1")"
+    shift
+    for f in "$@"; do
+        [[ $(col "$f" topology | sort -u) =~ ^veth\ server-rps=[0-9a-f]+\ client-rps=[0-9a-f]+$ ]] ||
+            fail "${f#"$work"/} topology: $(col "$f" topology | sort -u)"
+    done
+    left=$(ip netns list | grep -E "^$NET_PREFIX-$pid-" || true)
+    [[ -z $left ]] || fail "the run (pid $pid) left namespaces: $left"
+}
+
+case $base in
 greeter)
     n=200
-    timeout 300 "$root/bench/reproduce_greeter.sh" --bin "$build" --connections "$n" \
-        --client both --out "$work/out" --name "Carol" >"$work/stdout" 2>"$work/stderr" \
+    experiment 300 reproduce_greeter.sh --bin "$build" --connections "$n" \
+        --client both --out "$work/out" --name "Carol" \
         || fail "exit $?: $(tail -n 5 "$work/stderr")"
     for f in report.md greeter.csv env.txt load/summary.csv; do
         [[ -s $work/out/$f ]] || fail "$f missing"
@@ -67,23 +117,29 @@ greeter)
     "$root/bench/reproduce_greeter.sh" --client nope 2>"$work/err" || rc=$?
     [[ $rc == 2 && $(wc -l <"$work/err") == 1 ]] || fail "--client nope: exit $rc"
     "$root/bench/reproduce_greeter.sh" --help | grep -q -- '--connections' || fail "--help"
+    veth_checks "$work/out/report.md" "$work/out/load/summary.csv" "$work/out/load/workers.csv"
     ;;
 echo)
-    timeout 120 "$root/bench/reproduce_echo.sh" --bin "$build" --model thread --workers 2 \
-        --count 300 --payload 1k --out "$work/out" >"$work/stdout" 2>"$work/stderr" \
+    experiment 120 reproduce_echo.sh --bin "$build" --model thread --workers 2 \
+        --count 300 --payload 1k --out "$work/out" \
         || fail "exit $?: $(tail -n 5 "$work/stderr")"
     grep -q '2 listeners' "$work/out/report.md" || fail "listeners line"
     row=$(grep '^| thread |' "$work/out/report.md") || fail "no table row"
     awk -F'|' '{ gsub(/ /, ""); ok = $3 == 2 && $4 == 300 && $5 > 0 && $14 == 0
                  split($0, a, "|") } END { exit !ok }' <<<"$row" || fail "row not sane: $row"
+    if [[ ${#net_args[@]} -gt 0 ]]; then
+        # The listeners are the server namespace's, on its veth address.
+        [[ $(grep -c '^198\.18\.0\.1:[0-9]* users:' "$work/out/report.md") == 2 ]] ||
+            fail "ss lines: $(grep users: "$work/out/report.md")"
+    fi
+    veth_checks "$work/out/report.md" "$work/out/load/summary.csv" "$work/out/load/workers.csv"
     ;;
 migrate)
     if [[ $(id -u) != 0 ]]; then
         echo "SKIP: network namespaces need root" >&2
         exit 77
     fi
-    timeout 120 "$root/bench/migrate_req.sh" --bin "$build" --repeat 1 --duration 2 \
-        --out "$work/out" >"$work/stdout" 2>"$work/stderr" \
+    experiment 120 migrate_req.sh --bin "$build" --repeat 1 --duration 2 --out "$work/out" \
         || fail "exit $?: $(tail -n 5 "$work/stderr")"
     runs=$work/out/runs.csv
     [[ $(head -n 1 "$runs") == tcp_migrate_req,run,completed,errors_reset,errors_short,errors_other,queued_at_close ]] \
@@ -103,6 +159,7 @@ migrate)
             || fail "migrate_req.png is not a PNG"
         grep -q '<svg' "$work/out/migrate_req.svg" || fail "migrate_req.svg is not SVG"
     fi
+    veth_checks "$work/stdout" "$work/out"/m*-r1/summary.csv
     ;;
 *)
     fail "unknown case"
