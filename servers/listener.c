@@ -19,6 +19,13 @@ int listener_open(struct srv *s, int reuseport, int for_workers, char *err, size
     int fd = net_listen(err, errlen, &s->cfg.listen, s->cfg.backlog, flags);
     if (fd < 0)
         return -1;
+    /* Replies are written whole or streamed (echo); waiting for an ACK before a
+     * small second segment (Nagle) only adds the peer's delayed-ACK time to the
+     * latency being measured. Set here, once: every socket accepted on this
+     * listener inherits it (tests/integration/check_inherit.c), which saves a
+     * setsockopt() per connection. */
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     if (net_addr_port(&s->cfg.listen) == 0) {
         /* Port 0: later members of a reuseport group must bind the port the
          * first one got, so remember it in the configuration. */
@@ -44,15 +51,6 @@ int listener_open_all(struct srv *s, char *err, size_t errlen)
     return 0;
 }
 
-void listener_accepted_options(int fd)
-{
-    /* Replies are written whole or streamed (echo); waiting for an ACK before a
-     * small second segment (Nagle) only adds the peer's delayed-ACK time to the
-     * latency being measured. */
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-}
-
 int listener_accept(struct srv *s, int fd, atomic_uint_fast64_t *errors)
 {
     int flags = SOCK_CLOEXEC | (s->io->v.caps & SRV_CAP_POLLABLE ? SOCK_NONBLOCK : 0);
@@ -60,10 +58,8 @@ int listener_accept(struct srv *s, int fd, atomic_uint_fast64_t *errors)
         if (srv_stopping(s))
             return -ECANCELED;
         int c = accept4(fd, NULL, NULL, flags);
-        if (c >= 0) {
-            listener_accepted_options(c);
+        if (c >= 0)
             return c;
-        }
         switch (errno) {
         case EINTR:
         case ECONNABORTED:  /* the client gave up while queued: try the next */

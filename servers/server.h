@@ -299,14 +299,13 @@ int listener_open(struct srv *s, int reuseport, int for_workers, char *err, size
 /* A listener source: one listener for all, or one per worker, as the strategy's
  * source says; sets listen_fd and wait_fd of every worker. */
 int listener_open_all(struct srv *s, char *err, size_t errlen);
-/* accept4 with the flags the io backend needs, and the options every
- * connection gets; retries EINTR and ECONNABORTED. Returns an fd, -EAGAIN (none
+/* accept4 with the flags the io backend needs (the socket options every
+ * connection gets are the listener's, set by listener_open and inherited);
+ * retries EINTR and ECONNABORTED. Returns an fd, -EAGAIN (none
  * waiting), -ECANCELED (stopping), or -EMFILE for any failure the caller must
  * back off from (EMFILE, ENFILE, ENOBUFS, ...), which is also counted in
  * *errors. */
 int listener_accept(struct srv *s, int fd, atomic_uint_fast64_t *errors);
-/* The socket options every accepted connection gets (TCP_NODELAY). */
-void listener_accepted_options(int fd);
 /* How many established connections wait in a listener's accept queue (for a
  * listening socket, TCP_INFO's tcpi_unacked), or 0 when the kernel does not say.
  * Recorded just before a listener is shut down. */

@@ -263,7 +263,6 @@ int srv_take(struct worker *w, int wait)
 
 void srv_admit(struct worker *w, int fd)
 {
-    listener_accepted_options(fd);
     count_taken(w, fd);
 }
 
