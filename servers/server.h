@@ -109,7 +109,7 @@ struct strategy {
      * in p (steering); without it, /stats leaves the column empty. */
     void (*worker_stats)(struct srv *s, struct stats_row *rows, struct stats_process *p);
     /* Worker w has just taken a connection (counted in accepted), for a
-     * strategy whose kernel side must learn of it (reuseport-bpf's map). Runs
+     * strategy whose kernel side must learn of it (a steering program's map). Runs
      * on the worker's thread, once per connection: keep it to a store. */
     void (*taken)(struct worker *w);
     /* Process model only, after fork: in the child that runs `own`, close every

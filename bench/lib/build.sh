@@ -6,7 +6,7 @@
 # Debian package → something it provides that we can test for cheaply.
 DEPS=(cmake:cmake gcc:gcc make:make pkg-config:pkg-config libuv1-dev:pc:libuv
       check:pc:check gnuplot-nox:gnuplot liburing-dev:pc:liburing
-      libbpf-dev:pc:libbpf clang:clang bpftool:/usr/sbin/bpftool  # reuseport-bpf
+      libbpf-dev:pc:libbpf clang:clang bpftool:/usr/sbin/bpftool  # the sk_reuseport program
       iproute2:ip libcap2-bin:capsh)   # two hosts on veth (bench/lib/net.sh), its tests
 
 # Print the packages that are missing, one per line.
