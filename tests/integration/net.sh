@@ -47,6 +47,19 @@ fail() {
   exit 1
 }
 
+# across WORKERS LOAD_OPTIONS...: a server of WORKERS in the server namespace, and
+# acceptbench-load with LOAD_OPTIONS in the client namespace, its results in $work/out.
+across() {
+  local workers=$1
+  shift
+  server_start server_pid "$work/ready" "$work/server.err" timeout 60 ip netns exec "$NET_SERVER_NS" \
+    "$server_bin" --workers "$workers" --listen "$NET_SERVER_ADDR:0" --ready-file "$work/ready" ||
+    fail "$server_error"
+  timeout 60 ip netns exec "$NET_CLIENT_NS" "$load_bin" \
+    --target "$NET_SERVER_ADDR:$(ready_value "$work/ready" port)" "$@" --out "$work/out" \
+    --no-progress >"$work/load.log" 2>&1 || fail "load: $(cat "$work/load.log")"
+}
+
 # errors FILE: the errors_* columns of FILE's rows summed, one line per row.
 errors() {
   awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i ~ /^errors_/) e[i] = 1; next }
@@ -84,12 +97,7 @@ setup)
   [[ -z $(ours) ]] || fail "left behind: $(ours)"
   ;;
 exact)
-  server_start server_pid "$work/ready" "$work/server.err" timeout 60 ip netns exec "$NET_SERVER_NS" \
-    "$server_bin" --workers 2 --listen "$NET_SERVER_ADDR:0" --ready-file "$work/ready" ||
-    fail "$server_error"
-  port=$(ready_value "$work/ready" port)
-  timeout 60 ip netns exec "$NET_CLIENT_NS" "$load_bin" --target "$NET_SERVER_ADDR:$port" -c 4 -n 300 \
-    --out "$work/out" --no-progress >"$work/load.log" 2>&1 || fail "load: $(cat "$work/load.log")"
+  across 2 -c 4 -n 300
   [[ $(last "$work/out/summary.csv" completed) == 300 ]] || fail "completed $(last "$work/out/summary.csv" completed)"
   [[ $(errors "$work/out/summary.csv") == 0 ]] || fail "errors: $(errors "$work/out/summary.csv")"
   accepted=$(col "$work/out/workers.csv" server_accepted | awk '{ s += $1 } END { print s }')
@@ -209,12 +217,7 @@ delay)
     [[ $net_error == *CONFIG_NET_SCH_NETEM* ]] && { echo "skip: $net_error"; exit 77; }
     fail "$net_error"
   }
-  server_start server_pid "$work/ready" "$work/server.err" timeout 60 ip netns exec "$NET_SERVER_NS" \
-    "$server_bin" --workers 1 --listen "$NET_SERVER_ADDR:0" --ready-file "$work/ready" ||
-    fail "$server_error"
-  port=$(ready_value "$work/ready" port)
-  timeout 60 ip netns exec "$NET_CLIENT_NS" "$load_bin" --target "$NET_SERVER_ADDR:$port" -c 1 -n 50 \
-    --out "$work/out" --no-progress >"$work/load.log" 2>&1 || fail "load: $(cat "$work/load.log")"
+  across 1 -c 1 -n 50
   p50=$(last "$work/out/summary.csv" connect_p50_us)
   # connect() returns after one round trip: SYN out, SYN-ACK back, 5 ms each way.
   ((p50 >= 10000)) || fail "connect p50 $p50 us with 5 ms each way"
