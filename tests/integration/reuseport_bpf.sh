@@ -100,17 +100,24 @@ check_counts() {
             load --count "$n" --connections 16 --threads 2
             stats "$work/stats.csv"
             stop_server
+            # The program runs once per SYN it sees, so a connection whose SYN
+            # came twice (the client's retry), or whose handshake never finished,
+            # is steered without being accepted once more. A full CI run saw one
+            # such in 24,000 (blocking process: steered 945, accepted 944), so each
+            # worker's steered count is its accepted count plus at most 2.
             awk -F, -v n="$n" -v what="$io $model" '
                 NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
                 { a += $h["accepted"]; s += $h["steered"]; rows++
-                  if ($h["steered"] != $h["accepted"]) {
+                  extra = $h["steered"] - $h["accepted"]
+                  if (extra < 0 || extra > 2) {
                       print what ": worker " $h["worker"] " steered " $h["steered"] \
                           ", accepted " $h["accepted"]; bad = 1 } }
-                END { if (a != n || s != n || rows != 3) {
-                          print what ": accepted " a ", steered " s " over " rows \
-                              " rows, expected " n " over 3"; bad = 1 }
+                END { if (a != n || rows != 3) {
+                          print what ": accepted " a " over " rows " rows, expected " n \
+                              " over 3"; bad = 1 }
+                      if (!bad) print what ": " s - a " steered twice"
                       exit bad }' "$work/stats.csv" >&2 || fail "steered is not accepted"
-            echo "ok: $io $model: steered = accepted, $n connections"
+            echo "ok: $io $model: steered = accepted (+ retried SYNs), $n connections"
         done
     done
 }
