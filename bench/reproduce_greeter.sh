@@ -168,15 +168,11 @@ stop_server() {
   server_job=""
 }
 
-# stats_get FILE: the server's /stats CSV body from its --admin listener (bash's
-# /dev/tcp, so no HTTP client is needed), from the clients' side, bounded by timeout.
+# stats_get FILE: the server's /stats CSV body from its --admin listener, fetched
+# from the clients' side.
 stats_get() {
-  # shellcheck disable=SC2016  # $1 and $2 are the inner bash's
-  "${NET_CLIENT_RUN[@]}" timeout 10 bash -c 'exec 3<>"/dev/tcp/$1/$2" &&
-    printf "GET /stats HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" "$1" >&3 &&
-    cat <&3' _ "$NET_ADDR" "$admin" | tr -d '\r' | sed '1,/^$/d' >"$1" ||
-    die "GET /stats from $NET_ADDR:$admin failed"
-  [[ -s $1 ]] || die "empty /stats from $NET_ADDR:$admin"
+  stats_fetch "$NET_ADDR" "$admin" "$1" "${NET_CLIENT_RUN[@]}" ||
+    die "GET /stats from $NET_ADDR:$admin failed or was empty"
 }
 
 # stats_delta BEFORE AFTER: "a0 a1 ...|user_s|sys_s": per-worker accepted deltas and

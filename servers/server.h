@@ -265,8 +265,8 @@ static inline int srv_accepts(const struct srv *s)
  * accepted (and, when s->locality, as accepted_local if it is local, below):
  * an fd, or -EAGAIN (only when !wait), -EMFILE, -ECANCELED as strategy->take. */
 int srv_take(struct worker *w, int wait);
-/* A connection an io backend accepted by itself: options set, counted as
- * srv_take counts. */
+/* A connection an io backend accepted by itself (its socket options are the
+ * listener's, inherited): counted as srv_take counts. */
 void srv_admit(struct worker *w, int fd);
 /* A connection is local when SO_INCOMING_CPU (the CPU that processed its
  * latest incoming packet: the handshake's last ACK, or a request that came

@@ -69,6 +69,19 @@ server_start() {
   return 1
 }
 
+# stats_fetch ADDR PORT FILE [RUN...]: the CSV body of GET /stats from ADDR:PORT
+# (the server's --admin listener, or its http port) into FILE, through bash's
+# /dev/tcp so no HTTP client is needed, bounded by 10 s; RUN is a command prefix to
+# fetch it with (ip netns exec NS). Fails when the fetch fails or the body is empty.
+stats_fetch() {
+  local addr=$1 port=$2 out=$3
+  shift 3
+  # shellcheck disable=SC2016  # $1 and $2 are the inner bash's
+  "$@" timeout 10 bash -c 'exec 3<>"/dev/tcp/$1/$2" &&
+    printf "GET /stats HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n" "$1" >&3 &&
+    cat <&3' _ "$addr" "$port" | tr -d '\r' | sed '1,/^$/d' >"$out" && [[ -s $out ]]
+}
+
 # ready_value FILE KEY: the value of the KEY= line of a server's ready file (port,
 # pid, admin_port); nothing when it has none.
 ready_value() {

@@ -74,14 +74,7 @@ stop_server() {
 
 # stats FILE: the server's /stats CSV into FILE.
 stats() {
-    local reply
-    exec 3<>"/dev/tcp/127.0.0.1/$admin"
-    printf 'GET /stats HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n' >&3
-    reply=$(timeout 5 cat <&3)
-    exec 3<&-
-    # The body: what follows the blank line ending the headers.
-    printf '%s\n' "$reply" | tr -d '\r' | sed '1,/^$/d' >"$1"
-    [[ -s $1 ]] || fail "/stats gave no body: $reply"
+    stats_fetch 127.0.0.1 "$admin" "$1" || fail "GET /stats from 127.0.0.1:$admin failed or was empty"
 }
 
 load() {
