@@ -42,6 +42,9 @@ struct config {
      * network softirqs); n 0 when not given. */
     struct cpulist server_cpus, client_cpus;
 
+    int kernel_counters;             /* --kernel-counters: perf stat and nstat counters */
+    long server_pid;                 /* --server-pid: the server's main process; 0 none */
+
     const char *label;               /* --label, tags every CSV row */
     const char *topology;            /* --topology, the network path, on every CSV row */
     const char *out_dir;             /* --out; NULL: no CSV files */

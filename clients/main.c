@@ -27,7 +27,7 @@ enum {
 
 /* Long-only options. */
 enum { OPT_PATH = 256, OPT_STATS, OPT_NO_STATS, OPT_NO_PROGRESS, OPT_PAYLOAD, OPT_SERVER_CPUS,
-       OPT_CLIENT_CPUS, OPT_TOPOLOGY };
+       OPT_CLIENT_CPUS, OPT_TOPOLOGY, OPT_KERNEL_COUNTERS, OPT_SERVER_PID };
 
 static const struct option long_opts[] = {
     {"connections", required_argument, NULL, 'c'},
@@ -52,6 +52,8 @@ static const struct option long_opts[] = {
     {"server-cpus", required_argument, NULL, OPT_SERVER_CPUS},
     {"topology", required_argument, NULL, OPT_TOPOLOGY},
     {"client-cpus", required_argument, NULL, OPT_CLIENT_CPUS},
+    {"kernel-counters", no_argument, NULL, OPT_KERNEL_COUNTERS},
+    {"server-pid", required_argument, NULL, OPT_SERVER_PID},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -97,13 +99,20 @@ static void usage(FILE *f)
 "                             over the window from /proc/stat, softirq and irq work\n"
 "                             included, and whether it saturated them\n"
 "      --client-cpus LIST     the same for the CPUs this generator runs on\n"
+"      --kernel-counters      count, over the window, each side's system calls (in\n"
+"                             all and by name), context switches and migrations\n"
+"                             (perf stat: root or kernel.perf_event_paranoid=-1),\n"
+"                             and the TCP drop counters of each side's network\n"
+"                             namespace; without perf the run goes on uncounted\n"
+"      --server-pid PID       the server's process, for --kernel-counters (its\n"
+"                             worker processes are found in /stats)\n"
 "\n"
 "Output:\n"
 "  -l, --label TEXT           tag for every CSV row\n"
 "      --topology TEXT        the network path, for every CSV row (run_bench.sh:\n"
 "                             loopback, or veth and its RPS masks and shaping)\n"
 "  -o, --out DIR              append CSV rows to DIR/{summary,workers,latency,\n"
-"                             timeseries}.csv (columns: results/README.md)\n"
+"                             timeseries,kernel}.csv (columns: results/README.md)\n"
 "  -p, --progress             a progress line per second on stderr (default on a TTY)\n"
 "      --no-progress\n"
 "  -h, --help                 this text\n"
@@ -296,6 +305,9 @@ static void parse_args(int argc, char **argv, struct config *cfg)
         case OPT_SERVER_CPUS: opt_cpus("--server-cpus", optarg, &cfg->server_cpus); break;
         case OPT_TOPOLOGY: cfg->topology = optarg; break;
         case OPT_CLIENT_CPUS: opt_cpus("--client-cpus", optarg, &cfg->client_cpus); break;
+        case OPT_KERNEL_COUNTERS: cfg->kernel_counters = 1; break;
+        case OPT_SERVER_PID: cfg->server_pid = (long)opt_count("--server-pid", optarg, 1, 4194304);
+                             break;
         case 'h': usage(stdout); exit(0);
         case 'V': printf(PROG " %s\n", ACCEPTBENCH_VERSION); exit(0);
         case ':':
@@ -370,6 +382,8 @@ static void parse_args(int argc, char **argv, struct config *cfg)
         opt_printable("--label", cfg->label, 1);
     if (cfg->topology)
         opt_printable("--topology", cfg->topology, 1);
+    if (cfg->server_pid && !cfg->kernel_counters)
+        die_usage("--server-pid", "is for --kernel-counters; give both");
     if (cfg->count && duration_set)
         die_usage("--count", "give --count or --duration, not both");
     if (cfg->count)
@@ -447,6 +461,8 @@ int main(int argc, char **argv)
         report_print(stdout, &cfg, res);
         fflush(stdout);
     }
+    if (cfg.kernel_counters && res->kcount.note[0])
+        fprintf(stderr, PROG ": kernel counters: %s\n", res->kcount.note);
     if (!res->target_down && !res->partial && y->completed == 0 && tally_errors(y) > 0) {
         /* Every connection failed: the figures measure nothing, and a script must know. */
         char classes[256] = "";

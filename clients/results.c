@@ -1,4 +1,5 @@
-/* results: CSV rows for summary.csv, workers.csv, latency.csv, timeseries.csv. */
+/* results: CSV rows for summary.csv, workers.csv, latency.csv, timeseries.csv,
+ * kernel.csv. */
 #include "results.h"
 
 #include <dirent.h>
@@ -11,6 +12,7 @@
 #include <unistd.h>
 
 #include "csv.h"
+#include "kcount.h"
 #include "proto.h"
 #include "report.h"
 
@@ -37,7 +39,10 @@ static const char summary_header[] =
     "client_cpu_list,client_host_user_s,client_host_sys_s,client_host_softirq_s,"
     "client_host_irq_s,client_host_steal_s,client_host_idle_s,client_host_busy_pct,"
     "cpus_overlap,"
-    "partial,kernel,nproc";
+    "server_syscalls_per_conn,server_context_switches_per_conn,server_migrations_per_conn,"
+    "client_syscalls_per_conn,client_context_switches_per_conn,client_migrations_per_conn,";
+/* ... then a column per kcount_tcp counter, then these. */
+static const char summary_tail[] = "partial,kernel,nproc";
 
 static const char workers_header[] =
     KEY_COLS ",worker,client_completed,server_accepted,server_requests,"
@@ -46,6 +51,9 @@ static const char workers_header[] =
 
 static const char latency_header[] =
     KEY_COLS ",metric,value_us,percentile,count,total_count,partial";
+
+static const char kernel_header[] =
+    KEY_COLS ",side,thread,worker,counter,value,per_conn,partial";
 
 static const char timeseries_header[] =
     KEY_COLS ",second,interval_s,completed,errors,conn_per_s,total_p50_us,total_p99_us,"
@@ -106,6 +114,41 @@ static double per_s(uint64_t n, double s)
     return s > 0 ? (double)n / s : NAN;
 }
 
+/* A side's total of a perf counter ("all" row), or -1 when the side was not counted. */
+static double kernel_total(const struct run_result *res, enum kcount_side side,
+                           const char *counter)
+{
+    if (!res->kcount.have_perf[side])
+        return -1;
+    for (size_t i = 0; i < res->kcount.rows.n; i++) {
+        const struct kcount_row *r = &res->kcount.rows.v[i];
+        if (r->side == side && r->tid == 0 && strcmp(r->thread, "all") == 0 &&
+            strcmp(r->counter, counter) == 0)
+            return (double)r->value;
+    }
+    return 0;
+}
+
+/* Per completed connection; empty when nothing completed. */
+static double per_conn(double value, const struct run_result *res)
+{
+    return value >= 0 && res->tally.completed ? value / (double)res->tally.completed : NAN;
+}
+
+static void kernel_cols(struct csv_buf *b, const struct run_result *res)
+{
+    static const char *const counters[] = {"syscalls", "context_switches", "migrations"};
+    for (int side = 0; side < KCOUNT_NSIDES; side++)
+        for (size_t i = 0; i < sizeof counters / sizeof counters[0]; i++)
+            csv_f64(b, per_conn(kernel_total(res, (enum kcount_side)side, counters[i]), res), 4);
+    for (int i = 0; i < KCOUNT_NTCP; i++) {
+        if (res->kcount.tcp_present >> i & 1u)
+            csv_u64(b, res->kcount.tcp[i]);
+        else
+            csv_str(b, NULL);
+    }
+}
+
 static void summary_row(struct csv_buf *b, const struct config *cfg,
                         const struct run_result *res)
 {
@@ -163,6 +206,7 @@ static void summary_row(struct csv_buf *b, const struct config *cfg,
         csv_u64(b, (uint64_t)(report_cpus_overlap(cfg, NULL, 0) > 0));
     else
         csv_str(b, NULL);
+    kernel_cols(b, res);
     csv_u64(b, (uint64_t)res->partial);
     csv_str(b, res->kernel);
     csv_i64(b, res->nproc);
@@ -250,6 +294,38 @@ static void latency_rows(struct csv_buf *b, const struct config *cfg,
     }
 }
 
+/* The worker whose thread tid is, or -1. */
+static long worker_of(const struct run_result *res, long tid)
+{
+    if (!res->have_server || !srvstats_has(&res->server, SRVSTATS_TID))
+        return -1;
+    for (size_t i = 0; i < res->server.nworkers; i++)
+        if ((long)res->server.w[i].v[SRVSTATS_TID] == tid)
+            return res->server.w[i].worker;
+    return -1;
+}
+
+static void kernel_rows(struct csv_buf *b, const struct config *cfg,
+                        const struct run_result *res)
+{
+    for (size_t i = 0; i < res->kcount.rows.n; i++) {
+        const struct kcount_row *r = &res->kcount.rows.v[i];
+        long worker = r->side == KCOUNT_SERVER && r->tid ? worker_of(res, r->tid) : -1;
+        key(b, cfg, res);
+        csv_str(b, kcount_side_names[r->side]);
+        csv_str(b, r->thread);
+        if (worker >= 0)
+            csv_i64(b, worker);
+        else
+            csv_str(b, NULL);
+        csv_str(b, r->counter);
+        csv_u64(b, r->value);
+        csv_f64(b, per_conn((double)r->value, res), 6);
+        csv_u64(b, (uint64_t)res->partial);
+        csv_end_row(b);
+    }
+}
+
 static void timeseries_rows(struct csv_buf *b, const struct config *cfg,
                             const struct run_result *res)
 {
@@ -285,9 +361,23 @@ static const struct {
     {"workers.csv", workers_header, workers_rows},
     {"latency.csv", latency_header, latency_rows},
     {"timeseries.csv", timeseries_header, timeseries_rows},
-    {"summary.csv", summary_header, summary_row},
+    {"kernel.csv", kernel_header, kernel_rows},
+    {"summary.csv", NULL, summary_row},        /* its header: summary_header() */
 };
 #define NFILES (sizeof files / sizeof files[0])
+
+/* summary.csv's header: the fixed columns with one per namespace counter. */
+static const char *header_of(size_t i, char *buf, size_t len)
+{
+    if (files[i].header)
+        return files[i].header;
+    size_t used = (size_t)snprintf(buf, len, "%s", summary_header);
+    for (int t = 0; t < KCOUNT_NTCP && used < len; t++)
+        used += (size_t)snprintf(buf + used, len - used, "%s,", kcount_tcp[t].column);
+    if (used < len)
+        snprintf(buf + used, len - used, "%s", summary_tail);
+    return buf;
+}
 
 /* csv_append_file writes FILE.tmp.XXXXXX and renames it over FILE; a writer killed
  * (kill -9, a crash, a power cut) before the rename leaves that temporary file and
@@ -359,7 +449,8 @@ int results_check(const char *dir, char *err, size_t errlen)
     for (size_t i = 0; i < NFILES; i++) {
         char path[4096];
         snprintf(path, sizeof path, "%s/%s", dir, files[i].file);
-        int m = appendable(path, files[i].header);
+        char header[4096];
+        int m = appendable(path, header_of(i, header, sizeof header));
         if (m < 0)
             snprintf(err, errlen, "%s: %s", path, strerror(errno));
         else if (m == 1)
@@ -394,7 +485,9 @@ int results_write(const char *dir, const struct config *cfg, const struct run_re
             snprintf(err, errlen, "%s: out of memory", path);
             rc = -1;
         } else {
-            rc = csv_append_file(path, files[i].header, b.data ? b.data : "", err, errlen);
+            char header[4096];
+            rc = csv_append_file(path, header_of(i, header, sizeof header),
+                                 b.data ? b.data : "", err, errlen);
         }
     }
     csv_free(&b);

@@ -186,12 +186,41 @@ static int busy_enough(double busy_pct)
     return busy_pct >= RUN_SATURATION * 100;
 }
 
+/* Start the kernel counters for the server's processes: --server-pid and every
+ * worker process /stats names (--model process), each once. */
+static int kernel_start(const struct config *cfg, const struct srvstats *st, int have_st,
+                        struct kcount *kc, struct kcount_result *kr)
+{
+    pid_t pids[64];
+    size_t n = 0;
+    if (cfg->server_pid)
+        pids[n++] = (pid_t)cfg->server_pid;
+    for (size_t i = 0; have_st && srvstats_has(st, SRVSTATS_PID) && i < st->nworkers; i++) {
+        pid_t p = (pid_t)st->w[i].v[SRVSTATS_PID];
+        size_t j = 0;
+        while (j < n && pids[j] != p)
+            j++;
+        if (p > 0 && j == n && n < sizeof pids / sizeof pids[0])
+            pids[n++] = p;
+    }
+    if (n == 0)
+        snprintf(kr->note, sizeof kr->note, "the server side is not counted: give --server-pid "
+                 "(or a server with /stats)");
+    char note[256];
+    if (kcount_start(kc, pids, n, note, sizeof note) < 0) {
+        snprintf(kr->note, sizeof kr->note, "%s", note);
+        return 0;
+    }
+    return 1;
+}
+
 /* Everything after the loops exist: the phases. */
 static void phases(const struct config *cfg, struct loop_shared *sh, struct loop_thread **th,
                    struct run_result *res)
 {
     struct srvstats before = {0}, after = {0};
-    int have_before = 0;
+    int have_before = 0, counting = 0;
+    struct kcount kc;
     struct progress pr = {.enabled = cfg->progress, .ts = sh->ts};
     if (cfg->stats_enabled) {
         int rc = snapshot(cfg, &before, res->server_note, sizeof res->server_note);
@@ -210,6 +239,9 @@ static void phases(const struct config *cfg, struct loop_shared *sh, struct loop
             return;
         }
     }
+    /* perf takes a moment to open its counters: start it before the warm-up. */
+    if (cfg->kernel_counters)
+        counting = kernel_start(cfg, &before, have_before, &kc, &res->kcount);
     if (cfg->warmup_us > 0) {
         loop_command(sh, th, cfg->threads, LOOP_CMD_WARMUP);
         /* Warm-up has no --count share, so only the deadline or a signal ends it. */
@@ -218,6 +250,8 @@ static void phases(const struct config *cfg, struct loop_shared *sh, struct loop
         drain(cfg, sh, th);
         if (w < 0) {
             res->partial = 1;              /* interrupted before anything was measured */
+            if (counting)
+                kcount_finish(&kc, NULL);
             srvstats_free(&before);
             describe_host(res, cfg);
             return;
@@ -231,6 +265,10 @@ static void phases(const struct config *cfg, struct loop_shared *sh, struct loop
     describe_host(res, cfg);
     struct rusage ru0, ru1;
     struct host_start srv0, cli0;
+    /* The counters switch on first and off last: waiting for perf's acknowledgement
+     * stays out of the CPU figures, and the load is paused on both edges. */
+    if (counting)
+        kcount_enable(&kc, &res->kcount);
     getrusage(RUSAGE_SELF, &ru0);
     host_begin(&cfg->server_cpus, &srv0, &res->server_host);
     host_begin(&cfg->client_cpus, &cli0, &res->client_host);
@@ -248,6 +286,8 @@ static void phases(const struct config *cfg, struct loop_shared *sh, struct loop
     getrusage(RUSAGE_SELF, &ru1);
     host_end(&cfg->server_cpus, &srv0, &res->server_host);
     host_end(&cfg->client_cpus, &cli0, &res->client_host);
+    if (counting)
+        kcount_disable(&kc, &res->kcount);
     res->window_s = (double)(t1 - t0) / 1e9;
     res->client_user_s = tv_s(ru1.ru_utime) - tv_s(ru0.ru_utime);
     res->client_sys_s = tv_s(ru1.ru_stime) - tv_s(ru0.ru_stime);
@@ -266,6 +306,8 @@ static void phases(const struct config *cfg, struct loop_shared *sh, struct loop
         res->have_server = srvstats_delta(&before, &after, &res->server, res->server_note,
                                           sizeof res->server_note) == 0;
     }
+    if (counting)
+        kcount_finish(&kc, &res->kcount);
     srvstats_free(&before);
     srvstats_free(&after);
 }
@@ -356,4 +398,5 @@ void run_result_free(struct run_result *res)
 {
     srvstats_free(&res->server);
     tseries_free(&res->ts);
+    kcount_result_free(&res->kcount);
 }

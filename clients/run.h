@@ -1,7 +1,7 @@
 /* run: one run of the load generator from start to end, in the main thread: start the
- * loops, warm up, pause, snapshot /stats and getrusage, measure, drain, snapshot again,
- * join, merge. The loops never touch the server snapshots and this module never
- * touches a connection. */
+ * loops, warm up, pause, snapshot /stats and getrusage and switch the kernel counters
+ * on, measure, drain, switch them off and snapshot again, join, merge. The loops
+ * never touch the server snapshots and this module never touches a connection. */
 #ifndef ACCEPTBENCH_LOAD_RUN_H
 #define ACCEPTBENCH_LOAD_RUN_H
 
@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "kcount.h"
 #include "procstat.h"
 #include "srvstats.h"
 #include "tally.h"
@@ -39,6 +40,7 @@ struct run_result {
     double client_sys_s;
     double client_cpus;        /* CPUs the client could use: min(threads, affinity) */
     struct run_host server_host, client_host;
+    struct kcount_result kcount;   /* --kernel-counters over the window */
     /* busy >= RUN_SATURATION: from the side's host figures when it has them; else the
      * client's from its rusage over client_cpus, and the server's unknown (-1). */
     int client_saturated;

@@ -13,8 +13,15 @@
 static const char *const col_names[SRVSTATS_NCOLS] = {
     "accepted", "requests", "bytes_in", "bytes_out", "wasted_wakeups", "accept_errors",
     "cpu_user_us", "cpu_sys_us", "process_user_us", "process_sys_us", "queue_peak",
-    "accepted_local", "locality_measured",
+    "accepted_local", "locality_measured", "pid", "tid",
 };
+
+/* Columns that are not counters: a difference of two snapshots means nothing. */
+static int is_level(int c)
+{
+    return c == SRVSTATS_QUEUE_PEAK || c == SRVSTATS_LOCALITY_MEASURED ||
+           c == SRVSTATS_PID || c == SRVSTATS_TID;
+}
 
 /* Which input column feeds what. */
 enum { ROLE_IGNORE = -1, ROLE_WORKER = -2, ROLE_STRATEGY = -3, ROLE_IO = -4 };
@@ -177,7 +184,7 @@ int srvstats_delta(const struct srvstats *before, const struct srvstats *after,
         }
         d->worker = a->worker;
         for (int c = 0; c < SRVSTATS_NCOLS; c++) {
-            if (c == SRVSTATS_QUEUE_PEAK || c == SRVSTATS_LOCALITY_MEASURED) {
+            if (is_level(c)) {
                 d->v[c] = a->v[c];
                 continue;
             }

@@ -22,6 +22,8 @@ enum srvstats_col {
     SRVSTATS_QUEUE_PEAK,
     SRVSTATS_ACCEPTED_LOCAL,
     SRVSTATS_LOCALITY_MEASURED,        /* 0/1 on every row: accepted_local is counted */
+    SRVSTATS_PID,                      /* the worker's process and thread: who to count */
+    SRVSTATS_TID,
     SRVSTATS_NCOLS
 };
 
@@ -44,8 +46,9 @@ struct srvstats {
 int srvstats_parse(const char *csv, size_t len, struct srvstats *out, char *err,
                    size_t errlen);
 
-/* after - before, worker by worker; queue_peak and locality_measured of `after` are
- * kept as they are, where a difference means nothing (a maximum, a setting).
+/* after - before, worker by worker; queue_peak, locality_measured, pid and tid of
+ * `after` are kept as they are, where a difference means nothing (a maximum, a
+ * setting, a name).
  * Fails when the worker sets differ or a counter went down (server restarted). */
 int srvstats_delta(const struct srvstats *before, const struct srvstats *after,
                    struct srvstats *delta, char *err, size_t errlen);

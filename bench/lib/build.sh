@@ -7,7 +7,8 @@
 DEPS=(cmake:cmake gcc:gcc make:make pkg-config:pkg-config libuv1-dev:pc:libuv
       check:pc:check gnuplot-nox:gnuplot liburing-dev:pc:liburing
       libbpf-dev:pc:libbpf clang:clang bpftool:/usr/sbin/bpftool  # the sk_reuseport program
-      iproute2:ip libcap2-bin:capsh)   # two hosts on veth (bench/lib/net.sh), its tests
+      iproute2:ip libcap2-bin:capsh    # two hosts on veth (bench/lib/net.sh), its tests
+      linux-perf:perf strace:strace)   # kernel counters per connection, and their check
 
 # Print the packages that are missing, one per line.
 missing_packages() {
