@@ -31,12 +31,38 @@ static const char *const metric_names[AGG_NMETRICS] = {
     [AGG_CLIENT_HOST_IRQ_MS_PER_1K] = "client_host_irq_ms_per_1k",
     [AGG_CLIENT_HOST_BUSY_PCT] = "client_host_busy_pct",
     [AGG_SERVER_SATURATED] = "server_saturated",
+    [AGG_SERVER_SYSCALLS_PER_CONN] = "server_syscalls_per_conn",
+    [AGG_SERVER_CONTEXT_SWITCHES_PER_CONN] = "server_context_switches_per_conn",
+    [AGG_SERVER_MIGRATIONS_PER_CONN] = "server_migrations_per_conn",
+    [AGG_CLIENT_SYSCALLS_PER_CONN] = "client_syscalls_per_conn",
+    [AGG_CLIENT_CONTEXT_SWITCHES_PER_CONN] = "client_context_switches_per_conn",
+    [AGG_CLIENT_MIGRATIONS_PER_CONN] = "client_migrations_per_conn",
+    [AGG_TCP_LISTEN_OVERFLOWS] = "tcp_listen_overflows",
+    [AGG_TCP_LISTEN_DROPS] = "tcp_listen_drops",
+    [AGG_TCP_REQ_Q_FULL_DROP] = "tcp_req_q_full_drop",
+    [AGG_TCP_REQ_Q_FULL_DO_COOKIES] = "tcp_req_q_full_do_cookies",
+    [AGG_TCP_SYNCOOKIES_SENT] = "tcp_syncookies_sent",
+    [AGG_TCP_SYN_RETRANS] = "tcp_syn_retrans",
+    [AGG_TCP_TIME_WAIT_OVERFLOW] = "tcp_time_wait_overflow",
+    [AGG_TCP_ABORT_ON_DATA] = "tcp_abort_on_data",
+    [AGG_TCP_ABORT_ON_CLOSE] = "tcp_abort_on_close",
+    [AGG_TCP_ABORT_ON_TIMEOUT] = "tcp_abort_on_timeout",
+    [AGG_TCP_BACKLOG_DROP] = "tcp_backlog_drop",
+    [AGG_TCP_ATTEMPT_FAILS] = "tcp_attempt_fails",
+    [AGG_TCP_ESTAB_RESETS] = "tcp_estab_resets",
+    [AGG_TCP_OUT_RSTS] = "tcp_out_rsts",
+    [AGG_TCP_RETRANS_SEGS] = "tcp_retrans_segs",
 };
 
 
 const char *agg_metric_name(enum agg_metric m)
 {
     return metric_names[m];
+}
+
+int agg_metric_decimals(enum agg_metric m)
+{
+    return m >= AGG_FIRST_COPIED && m < AGG_FIRST_TCP ? 4 : 3;
 }
 
 int agg_metric_by_name(const char *name)
@@ -164,8 +190,12 @@ int agg_build(const struct table *t, struct agg *out, char *err, size_t errlen)
     /* Optional: a summary written by hand, or by a tool other than
      * acceptbench-load, is grouped by its other columns alone. */
     int c_label = table_col(t, "label"), c_server_saturated = table_col(t, "server_saturated");
-    int hcol[2][NHOST];
+    int hcol[2][NHOST], kcol[AGG_NMETRICS];
     host_columns(t, hcol);
+    /* The kernel-counter columns: absent from summaries written before them, empty
+     * in runs without --kernel-counters or without perf. */
+    for (int m = AGG_FIRST_COPIED; m < AGG_NMETRICS; m++)
+        kcol[m] = table_col(t, metric_names[m]);
     out->rows = t->rows;
     if (!(out->row_group = malloc((t->rows ? t->rows : 1) * sizeof *out->row_group)))
         goto oom;
@@ -204,6 +234,8 @@ int agg_build(const struct table *t, struct agg *out, char *err, size_t errlen)
         for (int side = 0; side < 2; side++)
             host_metrics(t, r, hcol[side], completed, &v[side_first[side]]);
         v[AGG_SERVER_SATURATED] = table_num(t, r, c_server_saturated);
+        for (int m = AGG_FIRST_COPIED; m < AGG_NMETRICS; m++)
+            v[m] = table_num(t, r, kcol[m]);
 
         struct agg_group *g = (struct agg_group *)agg_find(out, &key);
         if (!g) {

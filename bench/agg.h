@@ -40,11 +40,43 @@ enum agg_metric {
     AGG_CLIENT_HOST_IRQ_MS_PER_1K,
     AGG_CLIENT_HOST_BUSY_PCT,
     AGG_SERVER_SATURATED,        /* empty without --server-cpus */
+    /* From the optional kernel-counter columns (acceptbench-load --kernel-counters):
+     * each is its summary.csv column as is, named alike, NAN in rows without it.
+     * Per connection for each side (agg.c relies on this order: the first of them
+     * starts the copied block), then the TCP counters' counts over the window. */
+    AGG_SERVER_SYSCALLS_PER_CONN,
+    AGG_SERVER_CONTEXT_SWITCHES_PER_CONN,
+    AGG_SERVER_MIGRATIONS_PER_CONN,
+    AGG_CLIENT_SYSCALLS_PER_CONN,
+    AGG_CLIENT_CONTEXT_SWITCHES_PER_CONN,
+    AGG_CLIENT_MIGRATIONS_PER_CONN,
+    AGG_TCP_LISTEN_OVERFLOWS,
+    AGG_TCP_LISTEN_DROPS,
+    AGG_TCP_REQ_Q_FULL_DROP,
+    AGG_TCP_REQ_Q_FULL_DO_COOKIES,
+    AGG_TCP_SYNCOOKIES_SENT,
+    AGG_TCP_SYN_RETRANS,
+    AGG_TCP_TIME_WAIT_OVERFLOW,
+    AGG_TCP_ABORT_ON_DATA,
+    AGG_TCP_ABORT_ON_CLOSE,
+    AGG_TCP_ABORT_ON_TIMEOUT,
+    AGG_TCP_BACKLOG_DROP,
+    AGG_TCP_ATTEMPT_FAILS,
+    AGG_TCP_ESTAB_RESETS,
+    AGG_TCP_OUT_RSTS,
+    AGG_TCP_RETRANS_SEGS,
     AGG_NMETRICS
 };
 
+/* The first and last of the copied kernel-counter metrics, and the first TCP one. */
+#define AGG_FIRST_COPIED AGG_SERVER_SYSCALLS_PER_CONN
+#define AGG_FIRST_TCP AGG_TCP_LISTEN_OVERFLOWS
+
 /* Name of a metric as used in aggregate.csv and the baseline files. */
 const char *agg_metric_name(enum agg_metric m);
+/* Decimals it is written with in aggregate.csv: 4 for the per-connection counts
+ * (acceptbench-load writes them so), 3 for the rest. */
+int agg_metric_decimals(enum agg_metric m);
 int agg_metric_by_name(const char *name);   /* -1 when unknown */
 
 struct agg_group {

@@ -1,7 +1,8 @@
 /* acceptbench-report aggregate DIR: fold a results folder's repeats into the files
  * the plots read: aggregate.csv (median, min and max of every metric per
  * configuration), workers_agg.csv (each worker's median share), latency_plot.csv
- * and timeseries_plot.csv (the rows of each configuration's median run) and
+ * and timeseries_plot.csv (the rows of each configuration's median run), the
+ * kernel counters' syscalls.csv and syscalls_plot.csv (report_kernel.c) and
  * plotvars.gp. Partial runs are left out (agg.c). */
 #include <math.h>
 #include <stdio.h>
@@ -13,15 +14,6 @@
 #include "csv.h"
 #include "report_common.h"
 #include "table.h"
-
-/* Name with no spaces or commas, so gnuplot's word() and CSV both take it. */
-static void group_name(const struct agg *a, size_t i, char *buf, size_t len)
-{
-    agg_group_name(a, &a->g[i], buf, len);
-    for (char *p = buf; *p; p++)
-        if (*p == ' ')
-            *p = ':';
-}
 
 /* Which group a summary row (by run_id) belongs to; -1 for partial runs. */
 struct run_map {
@@ -68,44 +60,12 @@ static const char *median_run(const struct table *sum, const struct run_map *m, 
     return run;
 }
 
-static void put_group_cols(struct csv_buf *b, const struct agg *a, size_t i)
-{
-    char name[160];
-    group_name(a, i, name, sizeof name);
-    csv_str(b, name);
-    csv_u64(b, i);
-    agg_series_name(&a->g[i], name, sizeof name);
-    csv_str(b, name);
-    csv_str(b, a->g[i].strategy);
-    csv_str(b, a->g[i].io);
-    csv_i64(b, a->g[i].workers);
-    csv_i64(b, a->g[i].connections);
-    csv_i64(b, a->g[i].rate);
-}
-#define GROUP_COLS "group,group_index,series,strategy,io,workers,connections,rate"
-
-static int write_csv(const char *dir, const char *file, const char *header, struct csv_buf *b)
-{
-    char path[4096], err[512];
-    struct csv_buf whole;
-    csv_init(&whole);
-    csv_header(&whole, header);
-    if (b->len)
-        csv_header(&whole, b->data), whole.len--, whole.data[whole.len] = '\0';
-    path_of(path, sizeof path, dir, file);
-    int rc = whole.oom ? -1 : csv_write_file(path, whole.data, whole.len, err, sizeof err);
-    if (rc < 0)
-        fprintf(stderr, PROG ": %s\n", whole.oom ? "out of memory" : err);
-    csv_free(&whole);
-    return rc;
-}
-
 static int write_aggregate(const char *dir, const struct agg *a)
 {
     struct csv_buf b;
     csv_init(&b);
     /* Header: group columns, repeats, then median/min/max of every metric. */
-    char header[4096];
+    char header[8192];
     int n = snprintf(header, sizeof header, GROUP_COLS ",repeats");
     for (int m = 0; m < AGG_NMETRICS; m++)
         n += snprintf(header + n, sizeof header - (size_t)n, ",%s,%s_min,%s_max",
@@ -115,9 +75,10 @@ static int write_aggregate(const char *dir, const struct agg *a)
         put_group_cols(&b, a, i);
         csv_u64(&b, g->n);
         for (int m = 0; m < AGG_NMETRICS; m++) {
-            csv_f64(&b, agg_median(g->v[m], g->n), 3);
-            csv_f64(&b, agg_min(g->v[m], g->n), 3);
-            csv_f64(&b, agg_max(g->v[m], g->n), 3);
+            int d = agg_metric_decimals(m);
+            csv_f64(&b, agg_median(g->v[m], g->n), d);
+            csv_f64(&b, agg_min(g->v[m], g->n), d);
+            csv_f64(&b, agg_max(g->v[m], g->n), d);
         }
         csv_end_row(&b);
     }
@@ -216,7 +177,8 @@ static int write_median_rows(const char *dir, const char *in, const char *out,
 }
 
 /* plotvars.gp: what the gnuplot scripts need besides data. */
-static int write_plotvars(const char *dir, const struct table *sum, const struct agg *a)
+static int write_plotvars(const char *dir, const struct table *sum, const struct agg *a,
+                          const struct kagg *k)
 {
     char path[4096], err[512], name[160];
     struct csv_buf b;  /* used as a string builder */
@@ -267,6 +229,10 @@ static int write_plotvars(const char *dir, const struct table *sum, const struct
         b.len--;
     }
     csv_header(&b, "\"");
+    /* The syscalls chart: whether to draw it, and its names' order and colours. */
+    kernel_plotvars(k, line, sizeof line);
+    csv_header(&b, line);
+    b.len--;
     snprintf(line, sizeof line, "subtitle = \"Linux %s, %s CPUs, %zu runs\"",
              sum->rows ? table_get(sum, 0, table_col(sum, "kernel")) : "?",
              sum->rows ? table_get(sum, 0, table_col(sum, "nproc")) : "?", sum->rows);
@@ -286,13 +252,16 @@ int cmd_aggregate(const char *dir)
     struct table sum;
     struct agg a;
     struct run_map m;
+    struct kagg k;
     if (load_summary(dir, &sum, &a) < 0)
         return 1;
     map_runs(&sum, &a, &m);
-    int rc = write_aggregate(dir, &a) | write_workers(dir, &a, &m) |
-             write_median_rows(dir, "latency.csv", "latency_plot.csv", &sum, &a, &m, lat_cols, 4) |
-             write_median_rows(dir, "timeseries.csv", "timeseries_plot.csv", &sum, &a, &m, ts_cols, 5) |
-             write_plotvars(dir, &sum, &a);
+    int rc = kernel_load(dir, &sum, &a, &k);
+    rc |= write_aggregate(dir, &a) | write_workers(dir, &a, &m) |
+          write_median_rows(dir, "latency.csv", "latency_plot.csv", &sum, &a, &m, lat_cols, 4) |
+          write_median_rows(dir, "timeseries.csv", "timeseries_plot.csv", &sum, &a, &m, ts_cols, 5) |
+          kernel_write(dir, &a, &k) | write_plotvars(dir, &sum, &a, &k);
+    kagg_free(&k);
     free(m.run_ids);
     agg_free(&a);
     table_free(&sum);

@@ -1,14 +1,17 @@
 /* acceptbench-report: turn a results folder's raw CSVs into what people read.
- *   aggregate DIR  summary.csv (+ workers.csv, latency.csv, timeseries.csv) →
- *                  aggregate.csv, workers_agg.csv, latency_plot.csv,
- *                  timeseries_plot.csv and plotvars.gp, the plots' only inputs
- *   markdown DIR   report.md: environment, the summary table, the charts
+ *   aggregate DIR  summary.csv (+ workers.csv, latency.csv, timeseries.csv,
+ *                  kernel.csv) → aggregate.csv, workers_agg.csv, latency_plot.csv,
+ *                  timeseries_plot.csv, syscalls.csv, syscalls_plot.csv and
+ *                  plotvars.gp, the plots' only inputs
+ *   markdown DIR   report.md: environment, the summary table, the kernel
+ *                  counters, the charts
  *   compare BASE DIR THRESHOLDS
  *                  DIR against the baseline folder BASE → DIR/compare.md;
  *                  exit 0 pass, 1 regression, 2 broken or mismatched run
  * Repeats are folded into medians with their min–max range; partial runs are
  * left out. Each command is its own file (report_aggregate.c, report_markdown.c,
- * report_compare.c, sharing report_common.c); this one only picks it. */
+ * report_compare.c, sharing report_common.c and, for the kernel counters,
+ * report_kernel.c); this one only picks it. */
 #include <stdio.h>
 #include <string.h>
 

@@ -1,6 +1,7 @@
 /* acceptbench-report markdown DIR: DIR/report.md, the summary table (medians over
- * the repeats, conn/s with its min–max range), the charts plot.sh drew, what was
- * skipped and the environment; the summary table also goes to stdout. */
+ * the repeats, conn/s with its min–max range), the kernel counters (report_kernel.c),
+ * the charts plot.sh drew, what was skipped and the environment; the summary table
+ * also goes to stdout. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +16,7 @@ static const char *const charts[][2] = {
     {"latency", "Latency percentile distribution"},
     {"throughput", "Throughput"},
     {"cpu", "CPU per 1,000 connections"},
+    {"syscalls", "System calls per connection"},
     {"fairness", "Fairness (Jain's index)"},
     {"timeseries", "Throughput over the run"},
 };
@@ -91,25 +93,6 @@ static void summary_table(FILE *f, const struct agg *a)
     }
 }
 
-/* The value of env.txt's "key: value" line, or "" (a run from before it was kept). */
-static void env_value(const char *dir, const char *key, char *out, size_t len)
-{
-    char path[4096], line[1024];
-    size_t klen = strlen(key);
-    snprintf(path, sizeof path, "%s/env.txt", dir);
-    FILE *env = fopen(path, "r");
-    out[0] = '\0';
-    while (env && fgets(line, sizeof line, env)) {
-        if (strncmp(line, key, klen) == 0 && line[klen] == ':' && line[klen + 1] == ' ') {
-            snprintf(out, len, "%s", line + klen + 2);
-            out[strcspn(out, "\n")] = '\0';
-            break;
-        }
-    }
-    if (env)
-        fclose(env);
-}
-
 int cmd_markdown(const char *dir)
 {
     char path[4096], tmp[4200], line[1024];
@@ -150,6 +133,9 @@ int cmd_markdown(const char *dir)
     if (server_saturated)
         fprintf(f, "\n%d run(s) kept the server's CPUs ≥ 90%% busy (`server_saturated`, "
                    "from `--server-cpus`).\n", server_saturated);
+    /* A syscalls.csv that does not read costs its section (said on stderr and in
+     * the exit status), not the report. */
+    int kernel_bad = kernel_markdown(f, dir, &a) < 0;
     fprintf(f, "\n## Charts\n\n");
     for (size_t i = 0; i < sizeof charts / sizeof charts[0]; i++) {
         snprintf(path, sizeof path, "%s/%s.png", dir, charts[i][0]);
@@ -185,5 +171,5 @@ int cmd_markdown(const char *dir)
     summary_table(stdout, &a);
     agg_free(&a);
     table_free(&sum);
-    return bad;
+    return bad || kernel_bad;
 }

@@ -444,7 +444,14 @@ START_TEST(metric_names)
         "server_host_softirq_ms_per_1k", "server_host_irq_ms_per_1k", "server_host_busy_pct",
         "client_host_ms_per_1k", "client_host_user_ms_per_1k", "client_host_sys_ms_per_1k",
         "client_host_softirq_ms_per_1k", "client_host_irq_ms_per_1k", "client_host_busy_pct",
-        "server_saturated",
+        "server_saturated", "server_syscalls_per_conn", "server_context_switches_per_conn",
+        "server_migrations_per_conn", "client_syscalls_per_conn",
+        "client_context_switches_per_conn", "client_migrations_per_conn",
+        "tcp_listen_overflows", "tcp_listen_drops", "tcp_req_q_full_drop",
+        "tcp_req_q_full_do_cookies", "tcp_syncookies_sent", "tcp_syn_retrans",
+        "tcp_time_wait_overflow", "tcp_abort_on_data", "tcp_abort_on_close",
+        "tcp_abort_on_timeout", "tcp_backlog_drop", "tcp_attempt_fails", "tcp_estab_resets",
+        "tcp_out_rsts", "tcp_retrans_segs",
     };
 
     for (int m = 0; m < AGG_NMETRICS; m++) {
