@@ -454,16 +454,21 @@ static unsigned netstat_read(pid_t pid, uint64_t values[KCOUNT_NTCP])
     return found;
 }
 
-int kcount_start(struct kcount *k, const pid_t *pids, size_t n, char *note, size_t len)
+void kcount_start(struct kcount *k, const pid_t *pids, size_t n, char *note, size_t len)
 {
     memset(k, 0, sizeof *k);
     for (int s = 0; s < KCOUNT_NSIDES; s++)
         k->ctl[s] = k->ack[s] = -1;
+    /* One namespace on loopback: its counters are both sides', read once. */
+    k->netns_pid[KCOUNT_SERVER] = n ? pids[0] : 0;
+    k->netns_pid[KCOUNT_CLIENT] = getpid();
+    if (n && netns_of(pids[0]) == netns_of(getpid()))
+        k->netns_pid[KCOUNT_CLIENT] = 0;
     snprintf(k->dir, sizeof k->dir, "/tmp/acceptbench-kcount-XXXXXX");
     if (!mkdtemp(k->dir)) {
         snprintf(note, len, "mkdtemp %s: %s", k->dir, strerror(errno));
         k->dir[0] = '\0';
-        return -1;
+        return;
     }
     char list[KCOUNT_NSIDES][1024];
     size_t used = 0;
@@ -474,16 +479,12 @@ int kcount_start(struct kcount *k, const pid_t *pids, size_t n, char *note, size
     snprintf(list[KCOUNT_CLIENT], sizeof list[0], "%d", (int)getpid());
     for (int s = 0; s < KCOUNT_NSIDES; s++) {
         if (list[s][0] && perf_spawn(k, s, list[s], note, len) < 0) {
-            kcount_finish(k, NULL);
-            return -1;
+            /* Both sides or neither: one side's figures alone would mislead. */
+            for (int t = 0; t < s; t++)
+                perf_stop(k, t);
+            return;
         }
     }
-    /* One namespace on loopback: its counters are both sides', read once. */
-    k->netns_pid[KCOUNT_SERVER] = n ? pids[0] : 0;
-    k->netns_pid[KCOUNT_CLIENT] = getpid();
-    if (n && netns_of(pids[0]) == netns_of(getpid()))
-        k->netns_pid[KCOUNT_CLIENT] = 0;
-    return 0;
 }
 
 static void note_once(struct kcount_result *res, const char *what)

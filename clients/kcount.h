@@ -81,9 +81,10 @@ struct kcount_result {
 };
 
 /* Start perf for the server's processes (pids, n of them; none: the server side is
- * not counted) and for this process, counting off. Returns 0, or -1 with the reason
- * and the fix in note (nothing is counted then, and nothing is left running). */
-int kcount_start(struct kcount *k, const pid_t *pids, size_t n, char *note, size_t len);
+ * not counted) and for this process, counting off. When perf cannot count (not
+ * installed, no permission), the reason and the fix go to note and only the
+ * namespaces' counters are read; nothing of perf is left running. */
+void kcount_start(struct kcount *k, const pid_t *pids, size_t n, char *note, size_t len);
 
 /* The window's edges: read the namespaces' counters and switch perf on; switch perf
  * off and read the counters again. A side whose perf does not acknowledge within a

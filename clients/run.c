@@ -188,8 +188,8 @@ static int busy_enough(double busy_pct)
 
 /* Start the kernel counters for the server's processes: --server-pid and every
  * worker process /stats names (--model process), each once. */
-static int kernel_start(const struct config *cfg, const struct srvstats *st, int have_st,
-                        struct kcount *kc, struct kcount_result *kr)
+static void kernel_start(const struct config *cfg, const struct srvstats *st, int have_st,
+                         struct kcount *kc, struct kcount_result *kr)
 {
     pid_t pids[64];
     size_t n = 0;
@@ -206,12 +206,10 @@ static int kernel_start(const struct config *cfg, const struct srvstats *st, int
     if (n == 0)
         snprintf(kr->note, sizeof kr->note, "the server side is not counted: give --server-pid "
                  "(or a server with /stats)");
-    char note[256];
-    if (kcount_start(kc, pids, n, note, sizeof note) < 0) {
+    char note[256] = "";
+    kcount_start(kc, pids, n, note, sizeof note);
+    if (note[0])
         snprintf(kr->note, sizeof kr->note, "%s", note);
-        return 0;
-    }
-    return 1;
 }
 
 /* Everything after the loops exist: the phases. */
@@ -240,8 +238,10 @@ static void phases(const struct config *cfg, struct loop_shared *sh, struct loop
         }
     }
     /* perf takes a moment to open its counters: start it before the warm-up. */
-    if (cfg->kernel_counters)
-        counting = kernel_start(cfg, &before, have_before, &kc, &res->kcount);
+    if (cfg->kernel_counters) {
+        kernel_start(cfg, &before, have_before, &kc, &res->kcount);
+        counting = 1;
+    }
     if (cfg->warmup_us > 0) {
         loop_command(sh, th, cfg->threads, LOOP_CMD_WARMUP);
         /* Warm-up has no --count share, so only the deadline or a signal ends it. */
