@@ -330,6 +330,13 @@ static void append(char *buf, size_t len, const char *fmt, ...)
     va_end(ap);
 }
 
+/* Whether a name's figure is large enough to name: at least KAGG_NAMED_MIN either
+ * way, compared at syscalls.csv's 4 decimals (0.05 is no exact double). */
+static int big(double v)
+{
+    return llround(fabs(v) * 1e4) >= llround(KAGG_NAMED_MIN * 1e4);
+}
+
 /* Whether v shows as something other than 0.00 (or -0.00) at 2 decimals. */
 static int shows(double v)
 {
@@ -380,7 +387,7 @@ void kagg_explain(const struct kagg *k, const struct agg *a, size_t g, char *buf
     else
         snprintf(buf, len, "%s: as many calls per connection as %s (%.2f)", name, base_name,
                  mine_total);
-    for (size_t i = 0, named = 0; i < n && named < KAGG_NAMED && shows(list[i].v); i++, named++)
+    for (size_t i = 0, named = 0; i < n && named < KAGG_NAMED && big(list[i].v); i++, named++)
         append(buf, len, (long)g == b ? "%s %s %.2f" : "%s %s %+.2f", named ? "," : ":",
                list[i].name, list[i].v);
     append(buf, len, ".");

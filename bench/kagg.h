@@ -64,7 +64,7 @@ long kagg_baseline(const struct kagg *k);
  * "other": each takes at least KAGG_CHART_SHARE of some bar's syscalls (a side of a
  * configuration); ordered by their sum over every bar, largest first (ties by
  * name), at most max of them. Returns how many were stored in names. */
-#define KAGG_CHART_SHARE 0.02
+#define KAGG_CHART_SHARE 0.01
 size_t kagg_chart_names(const struct kagg *k, char (*names)[64], size_t max);
 
 /* The report's sentence for configuration g, derived from the server's counts:
@@ -72,9 +72,11 @@ size_t kagg_chart_names(const struct kagg *k, char (*names)[64], size_t max);
  * than shared/blocking: epoll_wait +1.51, epoll_ctl +1.00, futex +0.49."; for the
  * baseline itself its calls, "shared/blocking: 6.00 calls per connection, the
  * fewest: setsockopt 2.00, accept4 1.00, ...". At most KAGG_NAMED names, largest
- * difference (or count) first, each non-zero at 2 decimals. Empty when g's server
- * side was not counted. */
+ * difference (or count) first, each at least KAGG_NAMED_MIN per connection either
+ * way (one call in 20 connections: below it, a call is timing's noise, not the
+ * configuration's). Empty when g's server side was not counted. */
 #define KAGG_NAMED 5
+#define KAGG_NAMED_MIN 0.05
 void kagg_explain(const struct kagg *k, const struct agg *a, size_t g, char *buf, size_t len);
 
 #endif

@@ -346,6 +346,27 @@ END_TEST
 
 /* ---- chart ---- */
 
+START_TEST(chart_share)
+{
+    struct table t;
+    struct kagg k;
+    char err[200] = "", names[8][64];
+
+    /* 1% of a bar is enough (futex, 0.09 of 8), under it is "other" (mprotect, 0.079). */
+    testutil_parse_table(&t, "group_index,side,counter,per_conn,runs\n"
+                             "0,server,syscalls,8.0000,1\n"
+                             "0,server,syscall:accept4,7.8400,1\n"
+                             "0,server,syscall:futex,0.0900,1\n"
+                             "0,server,syscall:mprotect,0.0790,1\n");
+    ck_assert_int_eq(kagg_parse(&t, 1, &k, err, sizeof err), 0);
+    ck_assert_uint_eq(kagg_chart_names(&k, names, 8), 2);
+    ck_assert_str_eq(names[0], "accept4");
+    ck_assert_str_eq(names[1], "futex");
+    kagg_free(&k);
+    table_free(&t);
+}
+END_TEST
+
 START_TEST(chart_names)
 {
     struct fixture f;
@@ -409,8 +430,9 @@ START_TEST(explain_equal_and_hidden)
     char err[200] = "", line[512];
 
     /* reuseport/blocking makes as many calls as shared/blocking (the first of
-     * equals is the baseline), in the same calls; pool/epoll's 0.004 futex shows
-     * as 0.00 and is not named. */
+     * equals is the baseline), in the same calls; pool/epoll's 0.004 more is "as
+     * many" at 2 decimals, its futex not named; reuseport/uring's 0.05 futex is
+     * named, its 0.0499 mprotect and -0.03 setsockopt are not. */
     testutil_parse_table(&sum, summary);
     ck_assert_int_eq(agg_build(&sum, &a, err, sizeof err), 0);
     testutil_parse_table(&t, "group_index,side,counter,per_conn,runs\n"
@@ -423,7 +445,12 @@ START_TEST(explain_equal_and_hidden)
                              "1,server,syscalls,6.0040,1\n"
                              "1,server,syscall:accept4,1.0000,1\n"
                              "1,server,syscall:setsockopt,2.0000,1\n"
-                             "1,server,syscall:futex,0.0040,1\n");
+                             "1,server,syscall:futex,0.0040,1\n"
+                             "3,server,syscalls,6.0699,1\n"
+                             "3,server,syscall:accept4,1.0000,1\n"
+                             "3,server,syscall:setsockopt,1.9700,1\n"
+                             "3,server,syscall:futex,0.0500,1\n"
+                             "3,server,syscall:mprotect,0.0499,1\n");
     ck_assert_int_eq(kagg_parse(&t, a.n, &k, err, sizeof err), 0);
     ck_assert_int_eq(kagg_baseline(&k), 0);
     kagg_explain(&k, &a, 2, line, sizeof line);
@@ -431,6 +458,9 @@ START_TEST(explain_equal_and_hidden)
                            "shared/blocking (6.00).");
     kagg_explain(&k, &a, 1, line, sizeof line);
     ck_assert_str_eq(line, "pool/epoll: as many calls per connection as shared/blocking (6.00).");
+    kagg_explain(&k, &a, 3, line, sizeof line);
+    ck_assert_str_eq(line, "reuseport/uring: 0.07 more calls per connection than "
+                           "shared/blocking: futex +0.05.");
     kagg_free(&k);
     table_free(&t);
     agg_free(&a);
@@ -454,6 +484,7 @@ static Suite *kagg_suite(void)
 
     tc = tcase_create("chart");
     tcase_add_test(tc, chart_names);
+    tcase_add_test(tc, chart_share);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("explain");
