@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # plot.sh: turn a results folder's CSVs into what people read: acceptbench-report
-# aggregates the repeats, each plots/*.gp draws a chart (PNG and SVG), and
-# report.md gets the summary table, the charts and the environment.
+# aggregates the repeats, each plots/*.gp draws a chart (PNG and SVG; a chart
+# whose input the run lacks is skipped), and report.md gets the summary table, the
+# charts and the environment.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -36,6 +37,18 @@ declare -A terminal=([png]="pngcairo size 1100,650" [svg]="svg size 1100,650 dyn
 for gp in "$ROOT"/plots/*.gp; do
   name=$(basename "$gp" .gp)
   [[ $name == common ]] && continue
+  # A chart whose input this run did not produce ("# needs: FILE" in its script:
+  # syscalls_plot.csv without kernel counters) is skipped, not failed, and its
+  # images from an earlier drawing go.
+  absent=""
+  while read -r need; do
+    [[ -f $dir/$need ]] || absent+=" $need"
+  done < <(sed -n 's/^# needs: //p' "$gp")
+  if [[ -n $absent ]]; then
+    rm -f "$dir/$name.png" "$dir/$name.svg"
+    echo "$PROG: $name chart skipped: $dir has no$absent"
+    continue
+  fi
   for ext in png svg; do
     gnuplot -e "dir='$dir'; load '$ROOT/plots/common.gp'; set terminal ${terminal[$ext]} font 'sans,11'; set output '$dir/$name.$ext'" "$gp" ||
       die "step plot $name ($ext) failed (script $gp)"
