@@ -5,6 +5,9 @@
 # acceptbench-load, its rows appended to the results folder; then plot.sh draws
 # the charts and report.md. The axes' values come from the server (--list,
 # --compared), and what this machine cannot run is skipped with the server's reason.
+# Where perf can count the syscall tracepoints, the load counts the kernel's work
+# (system calls, context switches, TCP drops) over each window; where it cannot,
+# env.txt says why, and the run is otherwise the same.
 set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=lib/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -14,6 +17,8 @@ set -euo pipefail
 . "$ROOT/bench/lib/server.sh"
 # shellcheck source-path=SCRIPTDIR source=lib/net.sh
 . "$ROOT/bench/lib/net.sh"
+# shellcheck source-path=SCRIPTDIR source=lib/kcount.sh
+. "$ROOT/bench/lib/kcount.sh"
 job_name matrix.sh
 
 usage() {
@@ -40,6 +45,9 @@ default comparison (acceptbench-server --compared AXIS).
   --threads T             client threads (default: the client's CPUs)
   --measure-locality      the server counts accepts on the worker's own CPU (SO_INCOMING_CPU;
                           always on for strategies that pin workers)
+  --no-kernel-counters    do not count system calls, context switches and TCP drops
+                          (default: count them where perf can: root or
+                          kernel.perf_event_paranoid <= -1, and linux-perf)
   --pin / --no-pin        server and client on separate CPU sets (default: pin with >= 2 CPUs)
   --server-cpus LIST      the server's CPUs (e.g. 0-1; default: the first half)
   --client-cpus LIST      the load generator's CPUs (default: the second half); may overlap
@@ -99,6 +107,28 @@ work_us_for() {
   echo 0
 }
 
+# kernel_counters_check: can acceptbench-load count the kernel's work here
+# (--kernel-counters: perf stat on the syscall tracepoints, kcount.sh's check)?
+# Decided once per run. Sets kcount to yes or no and kcount_env to env.txt's
+# kernel_counters line: what is counted, or "off: " why not and what would change
+# that. Never fails: without counters the run goes on as before.
+kernel_counters_check() {
+  local help
+  kcount=no
+  # Read whole: grep -q quitting early would fail the pipe under pipefail.
+  help=$("$load_bin" --help 2>/dev/null || true)
+  if [[ $kernel_counters == no ]]; then
+    kcount_env="off: --no-kernel-counters was given; run without it to count"
+  elif [[ $help != *--kernel-counters* ]]; then
+    kcount_env="off: $load_bin has no --kernel-counters; rebuild it from this tree"
+  elif ! kcount_check; then
+    kcount_env="off: $kcount_why"
+  else
+    kcount=yes
+    kcount_env="perf $(perf --version 2>/dev/null | awk '{print $NF}'), syscalls:sys_enter_* tracepoints, over the measured window"
+  fi
+}
+
 write_env() {
   local f=$1; shift
   {
@@ -122,13 +152,14 @@ write_env() {
     echo "server_cpus: ${server_cpus:-any}"
     echo "client_cpus: ${client_cpus:-any}"
     echo "topology: $topology"
+    echo "kernel_counters: $kcount_env"
     echo "command: $*"
   } >"$f"
 }
 
 strategies="" io="" models="" protocols="" workers=4 connections=50 rate="" duration=4s warmup=1s
 repeat=3 rpc=1 work_us=0 threads="" pin_mode=auto label=compare out="" bin=""
-net=auto server_cpus="" client_cpus="" delay="" jitter="" loss="" locality=no
+net=auto server_cpus="" client_cpus="" delay="" jitter="" loss="" locality=no kernel_counters=yes
 cmdline="$CMD $*"
 while [[ $# -gt 0 ]]; do
   case $1 in
@@ -136,6 +167,7 @@ while [[ $# -gt 0 ]]; do
     --pin) pin_mode=yes; shift; continue ;;
     --no-pin) pin_mode=no; shift; continue ;;
     --measure-locality) locality=yes; shift; continue ;;
+    --no-kernel-counters) kernel_counters=no; shift; continue ;;
   esac
   [[ $# -ge 2 ]] || usage_error "$1 needs a value (see $CMD --help)"
   case $1 in
@@ -216,6 +248,8 @@ server_net=("${NET_SERVER_RUN[@]}") client_net=("${NET_CLIENT_RUN[@]}")
 
 dir=${out:-$(results_dir "$label")}
 mkdir -p "$dir/logs" || die "cannot create $dir"
+kernel_counters_check
+[[ $kcount == yes ]] || echo "$PROG: kernel counters $kcount_env"
 write_env "$dir/env.txt" "$cmdline"
 
 # name S I M P: the configuration's label: strategy/io, then each other axis that
@@ -287,8 +321,12 @@ stop_server() {
   stop_bounded "$SERVER_PID" || true
   SERVER_PID=""
 }
-trap 'stop_server; net_teardown' EXIT
-trap 'stop_server; net_teardown; echo "$PROG: interrupted; what was measured is in $dir" >&2; exit 130' INT TERM
+kcount_hold_pids=()
+trap 'stop_server; kcount_hold_stop; net_teardown' EXIT
+trap 'stop_server; kcount_hold_stop; net_teardown; echo "$PROG: interrupted; what was measured is in $dir" >&2; exit 130' INT TERM
+# An idle perf keeps the syscall tracepoints registered between runs, so that each
+# run's own perf stops in milliseconds rather than seconds (kcount.sh).
+[[ $kcount == no ]] || kcount_hold_start
 
 total=$((repeat * ${#configs[@]})) n=0
 echo "$PROG: $total runs of $duration (+$warmup warm-up) into $dir"
@@ -320,6 +358,10 @@ for ((rep = 1; rep <= repeat; rep++)); do
     # Each side's CPU set: the host's busy time over the window, and who saturated.
     [[ -z $server_cpus ]] || load_args+=(--server-cpus "$server_cpus" --client-cpus "$client_cpus")
     [[ -n $rate ]] && load_args+=(--rate "$rate")
+    # The server's processes are counted by pid: the main one from its ready file,
+    # worker processes (--model process) from /stats.
+    [[ $kcount == no ]] ||
+      load_args+=(--kernel-counters --server-pid "$(ready_value "$dir/logs/ready" pid)")
     rc=0
     "${client_net[@]}" "${client_pin[@]}" "$load_bin" "${load_args[@]}" >"$dir/logs/load-$tag.log" 2>&1 || rc=$?
     stop_server
@@ -331,10 +373,14 @@ for ((rep = 1; rep <= repeat; rep++)); do
   done
 done
 rm -f "$dir/logs/ready"
+kcount_hold_stop
 net_teardown
 trap - EXIT INT TERM
 
 echo
 ACCEPTBENCH_CMD="$CMD" "$ROOT/bench/plot.sh" --bin "$BIN" "$dir"
-echo "results: $dir (CSV: summary.csv workers.csv latency.csv timeseries.csv aggregate.csv)"
+kfiles=""
+[[ ! -f $dir/kernel.csv ]] || kfiles=" kernel.csv"
+[[ ! -f $dir/syscalls.csv ]] || kfiles+=" syscalls.csv"
+echo "results: $dir (CSV: summary.csv workers.csv latency.csv timeseries.csv$kfiles aggregate.csv)"
 echo "report:  $dir/report.md   charts: $dir/*.png, *.svg"
