@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
-#include <sys/socket.h>
 #include <time.h>
 
 #include "conn.h"
@@ -55,12 +54,7 @@ static void serve(struct conn *c)
 
 static void blocking_run(struct worker *w)
 {
-    struct srv *s = w->srv;
     struct conn *c = w->io_data;
-    struct timeval idle = {
-        .tv_sec = s->cfg.idle_timeout_ms / 1000,
-        .tv_usec = (long)(s->cfg.idle_timeout_ms % 1000) * 1000,
-    };
     for (;;) {
         int fd = srv_take(w, 1);
         if (fd == -ECANCELED)
@@ -74,11 +68,11 @@ static void blocking_run(struct worker *w)
         if (fd < 0)
             continue;
         /* A blocked read() or send() is the idle timer: SO_RCVTIMEO and
-         * SO_SNDTIMEO turn silence, or a peer that stops reading its replies,
-         * into EAGAIN after idle_timeout_ms without progress in that call (a
-         * send that moved some bytes returns them and starts a new wait). */
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &idle, sizeof idle);
-        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &idle, sizeof idle);
+         * SO_SNDTIMEO, inherited from the listener (listener_open), turn
+         * silence, or a peer that stops reading its replies, into EAGAIN after
+         * idle_timeout_ms without progress in that call (a send that moved some
+         * bytes returns them and starts a new wait). A pool's hand-off passes
+         * the accepted socket itself, so it keeps them. */
         conn_reset(c, w, fd);
         serve(c);
         conn_release(c);
@@ -87,7 +81,8 @@ static void blocking_run(struct worker *w)
 
 /* A signal with an empty handler installed without SA_RESTART makes a blocked
  * read() or accept() return EINTR, after which the worker sees the stop flag. A
- * signal that lands just before the call is lost; the idle timeout bounds that. */
+ * signal that lands just before the call is lost; the idle timeout bounds that,
+ * in accept() too (the listener's SO_RCVTIMEO). */
 static void blocking_wake(struct worker *w)
 {
     if (w->thread)

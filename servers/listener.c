@@ -5,10 +5,12 @@
 #include "server.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,6 +28,19 @@ int listener_open(struct srv *s, int reuseport, int for_workers, char *err, size
      * setsockopt() per connection. */
     int one = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    /* The idle timeout of blocking io, inherited the same way (two setsockopt()
+     * per connection saved): a blocked read() or send() fails with EAGAIN after
+     * idle_timeout_ms without progress. Set on every listener, whatever the io:
+     * a non-blocking socket (epoll, uring, which keep their own idle timers)
+     * never waits, so the timeouts never apply to it. On the listener itself
+     * SO_RCVTIMEO also bounds a blocking accept(), which then fails with EAGAIN;
+     * listener_accept waits again, after looking at the stop flag. */
+    struct timeval idle = {
+        .tv_sec = s->cfg.idle_timeout_ms / 1000,
+        .tv_usec = (long)(s->cfg.idle_timeout_ms % 1000) * 1000,
+    };
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &idle, sizeof idle);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &idle, sizeof idle);
     if (net_addr_port(&s->cfg.listen) == 0) {
         /* Port 0: later members of a reuseport group must bind the port the
          * first one got, so remember it in the configuration. */
@@ -51,6 +66,19 @@ int listener_open_all(struct srv *s, char *err, size_t errlen)
     return 0;
 }
 
+/* Does accept() on listener fd wait? A worker's listener with a polling io is
+ * non-blocking (listener_open), and an empty accept() is that io's common case,
+ * so it is answered without a system call. Any other (blocking io, a hand-off's
+ * acceptor) is asked for its O_NONBLOCK flag: only after its accept() failed
+ * with EAGAIN, which for a blocking listener is once per idle timeout. */
+static int listener_waits(const struct srv *s, int fd)
+{
+    if (srv_accepts(s) && (s->io->v.caps & SRV_CAP_POLLABLE))
+        return 0;
+    int fl = fcntl(fd, F_GETFL);
+    return fl >= 0 && !(fl & O_NONBLOCK);
+}
+
 int listener_accept(struct srv *s, int fd, atomic_uint_fast64_t *errors)
 {
     int flags = SOCK_CLOEXEC | (s->io->v.caps & SRV_CAP_POLLABLE ? SOCK_NONBLOCK : 0);
@@ -65,7 +93,10 @@ int listener_accept(struct srv *s, int fd, atomic_uint_fast64_t *errors)
         case ECONNABORTED:  /* the client gave up while queued: try the next */
             continue;
         case EAGAIN:
-            return -EAGAIN;
+            if (listener_waits(s, fd))
+                continue;   /* SO_RCVTIMEO ran out (listener_open): not an
+                             * error, nor a wake-up for nothing to count */
+            return -EAGAIN; /* non-blocking: none waiting */
         case EINVAL:        /* the listener was shut down: by this process, or by
                              * a sibling worker process in a whole-server stop
                              * whose signal has not reached this one yet */
