@@ -107,11 +107,11 @@ work_us_for() {
   echo 0
 }
 
-# kernel_counters_check: can acceptbench-load count the kernel's work here
-# (--kernel-counters: perf stat on the syscall tracepoints, kcount.sh's check)?
-# Decided once per run. Sets kcount to yes or no and kcount_env to env.txt's
-# kernel_counters line: what is counted, or "off: " why not and what would change
-# that. Never fails: without counters the run goes on as before.
+# kernel_counters_check: what acceptbench-load --kernel-counters can count here,
+# decided once per run. Sets kcount to yes (perf's counts and the namespaces' TCP
+# counters), tcp (the TCP counters alone: they need no perf) or no, and kcount_env
+# to env.txt's kernel_counters line: what is counted, or "off: " why not and what
+# would change that. Never fails: without counters the run goes on as before.
 kernel_counters_check() {
   local help
   kcount=no
@@ -122,7 +122,8 @@ kernel_counters_check() {
   elif [[ $help != *--kernel-counters* ]]; then
     kcount_env="off: $load_bin has no --kernel-counters; rebuild it from this tree"
   elif ! kcount_check; then
-    kcount_env="off: $kcount_why"
+    kcount=tcp
+    kcount_env="off: $kcount_why (the TCP drop counters are still read)"
   else
     kcount=yes
     kcount_env="perf $(perf --version 2>/dev/null | awk '{print $NF}'), syscalls:sys_enter_* tracepoints, over the measured window"
@@ -326,7 +327,7 @@ trap 'stop_server; kcount_hold_stop; net_teardown' EXIT
 trap 'stop_server; kcount_hold_stop; net_teardown; echo "$PROG: interrupted; what was measured is in $dir" >&2; exit 130' INT TERM
 # An idle perf keeps the syscall tracepoints registered between runs, so that each
 # run's own perf stops in milliseconds rather than seconds (kcount.sh).
-[[ $kcount == no ]] || kcount_hold_start
+[[ $kcount != yes ]] || kcount_hold_start
 
 total=$((repeat * ${#configs[@]})) n=0
 echo "$PROG: $total runs of $duration (+$warmup warm-up) into $dir"

@@ -264,7 +264,7 @@ START_TEST(loadgen_no_stats)
 
     fake_stop(&f);
     static const char *const files[] = {"stdout", "summary.csv", "workers.csv",
-                                        "latency.csv", "timeseries.csv"};
+                                        "latency.csv", "timeseries.csv", "kernel.csv"};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         char path[128];
         snprintf(path, sizeof path, "%s/%s", r.dir, files[i]);
