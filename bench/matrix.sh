@@ -59,6 +59,10 @@ default comparison (acceptbench-server --compared AXIS).
   --label L               name of the results folder's suffix (default compare)
   --out DIR               results folder (default results/<UTC time>-<label>)
   --bin DIR               use the programs already built in DIR (skip the build)
+  --base-server PATH      A/B: run every configuration with this server too (another
+                          revision's), alternating with this tree's, the order swapped
+                          every repeat; the same load generator drives both
+  --base-out DIR          where the base server's rows go (required with --base-server)
   -h, --help              this text
 Rows are labelled strategy/io, then /model and /protocol when those vary.
 USAGE
@@ -161,6 +165,7 @@ write_env() {
 strategies="" io="" models="" protocols="" workers=4 connections=50 rate="" duration=4s warmup=1s
 repeat=3 rpc=1 work_us=0 threads="" pin_mode=auto label=compare out="" bin=""
 net=auto server_cpus="" client_cpus="" delay="" jitter="" loss="" locality=no kernel_counters=yes
+base_server="" base_out=""
 cmdline="$CMD $*"
 while [[ $# -gt 0 ]]; do
   case $1 in
@@ -193,6 +198,9 @@ while [[ $# -gt 0 ]]; do
              label=$2 ;;
     --out) out=$2 ;;
     --bin) bin=$2 ;;
+    --base-server) [[ -x $2 ]] || usage_error "--base-server: '$2' is not an executable"
+                   base_server=$2 ;;
+    --base-out) base_out=$2 ;;
     --server-cpus) net_mask "$2" >/dev/null || usage_error "$1: '$2' is not a CPU list (e.g. 0-1 or 0,2)"
                    server_cpus=$2 ;;
     --client-cpus) net_mask "$2" >/dev/null || usage_error "$1: '$2' is not a CPU list (e.g. 1 or 2-3)"
@@ -207,6 +215,8 @@ while [[ $# -gt 0 ]]; do
   esac
   shift 2
 done
+[[ -z $base_server || -n $base_out ]] || usage_error "--base-server needs --base-out DIR"
+[[ -n $base_server || -z $base_out ]] || usage_error "--base-out is for --base-server"
 prepare_bin "$bin"
 build_programs "$BIN"
 strategies=$(axis --strategies "$strategies" strategy)
@@ -273,15 +283,18 @@ server_args() {
   [[ $locality == no ]] || srv+=(--measure-locality)
 }
 
-# skip NAME W REASON: record a configuration this machine cannot run, once.
+# skip DIR NAME W REASON: record in DIR a configuration that cannot run, once.
 skip() {
-  grep -qxF "$1 w$2: $3" "$dir/skipped.txt" 2>/dev/null || echo "$1 w$2: $3" >>"$dir/skipped.txt"
+  grep -qxF "$2 w$3: $4" "$1/skipped.txt" 2>/dev/null || echo "$2 w$3: $4" >>"$1/skipped.txt"
 }
 
 # runnable S I M P W: can this machine run that server configuration? The server,
 # pinned as it will run, says so (--check) once per configuration; what it refuses
-# is said, with its reason, and kept in skipped.txt for the report.
-declare -A verdict=()
+# is said, with its reason, and kept in skipped.txt for the report. With
+# --base-server, the base server is asked too: what it refuses (a strategy it
+# lacks, an option it does not know) runs without its A/B twin, said in the base
+# folder's skipped.txt.
+declare -A verdict=() base_verdict=()
 runnable() {
   local key="$*" rc=0
   if [[ ! -v verdict[$key] ]]; then
@@ -291,9 +304,17 @@ runnable() {
       0) verdict[$key]=yes ;;
       3) verdict[$key]=no
          echo "$PROG: skipped $(name "$@") w$5: $server_error"
-         skip "$(name "$@")" "$5" "$server_error" ;;
+         skip "$dir" "$(name "$@")" "$5" "$server_error" ;;
       *) usage_error "the server refuses $(name "$@") w$5: $server_error" ;;
     esac
+    if [[ -n $base_server && ${verdict[$key]} == yes ]]; then
+      base_verdict[$key]=yes
+      if ! server_check "${server_pin[@]}" "$base_server" "${srv[@]}"; then
+        base_verdict[$key]=no
+        echo "$PROG: no A/B for $(name "$@") w$5: the base server refuses it: $server_error"
+        skip "$base_out" "$(name "$@")" "$5" "the base server refuses it: $server_error"
+      fi
+    fi
   fi
   [[ ${verdict[$key]} == yes ]]
 }
@@ -329,48 +350,72 @@ trap 'stop_server; kcount_hold_stop; net_teardown; echo "$PROG: interrupted; wha
 # run's own perf stops in milliseconds rather than seconds (kcount.sh).
 [[ $kcount != yes ]] || kcount_hold_start
 
+# run_one SIDE: the current configuration (w c p m s i, cname, rep) once, with this
+# tree's server (head) or the base server (base), its rows into that side's folder.
+run_one() {
+  local side=$1 sbin=$server_bin odir=$dir tag="${cname//\//-}-w$w-c$c-r$rep" rc=0 why mark=""
+  n=$((n + 1))
+  if [[ $side == base ]]; then
+    sbin=$base_server odir=$base_out tag+=-base mark=" (base)"
+  fi
+  server_args "$s" "$i" "$m" "$p" "$w"
+  if ! server_start --stdout "$dir/logs/server-$tag.log" SERVER_PID "$dir/logs/ready" \
+       "$dir/logs/server-$tag.log" "${server_net[@]}" "${server_pin[@]}" "$sbin" "${srv[@]}" \
+       --ready-file "$dir/logs/ready"; then
+    stop_server
+    # Refused at start-up after --check said yes (the machine changed): skip it.
+    [[ $stopped_status -eq 3 ]] ||
+      die "step start server $tag failed (log: $dir/logs/server-$tag.log); results so far are in $dir"
+    why=$(tail -n 1 "$dir/logs/server-$tag.log")
+    printf '[%d/%d] %-32s w%-3s c%-4s repeat %d: skipped: %s\n' "$n" "$total" "$cname" \
+      "$w" "$c" "$rep" "${why#acceptbench-server: }"
+    skip "$odir" "$cname" "$w" "${why#acceptbench-server: }"
+    return
+  fi
+  load_args=(--target "$listen_addr:$(ready_value "$dir/logs/ready" port)"
+             --stats "$listen_addr:$(ready_value "$dir/logs/ready" admin_port)" --protocol "$p"
+             --connections "$c" --threads "$threads" --duration "$duration" --warmup "$warmup"
+             --requests-per-conn "$rpc" --label "$cname" --topology "$topology_tag"
+             --out "$odir" --no-progress)
+  # Each side's CPU set: the host's busy time over the window, and who saturated.
+  [[ -z $server_cpus ]] || load_args+=(--server-cpus "$server_cpus" --client-cpus "$client_cpus")
+  [[ -n $rate ]] && load_args+=(--rate "$rate")
+  # The server's processes are counted by pid: the main one from its ready file,
+  # worker processes (--model process) from /stats.
+  [[ $kcount == no ]] ||
+    load_args+=(--kernel-counters --server-pid "$(ready_value "$dir/logs/ready" pid)")
+  "${client_net[@]}" "${client_pin[@]}" "$load_bin" "${load_args[@]}" >"$dir/logs/load-$tag.log" 2>&1 || rc=$?
+  stop_server
+  [[ $rc -eq 130 ]] && { echo "$PROG: interrupted; what was measured is in $dir" >&2; exit 130; }
+  [[ $rc -eq 0 ]] ||
+    die "step load $tag failed (exit $rc, log: $dir/logs/load-$tag.log); results so far are in $dir"
+  printf '[%d/%d] %-32s w%-3s c%-4s repeat %d%s: %s\n' "$n" "$total" "$cname" "$w" "$c" "$rep" \
+    "$mark" "$(grep -oE '[0-9.]+k? conn/s' "$dir/logs/load-$tag.log" | head -n 1)"
+}
+
 total=$((repeat * ${#configs[@]})) n=0
-echo "$PROG: $total runs of $duration (+$warmup warm-up) into $dir"
+if [[ -n $base_server ]]; then
+  for cfg in "${configs[@]}"; do
+    read -r w c p m s i <<<"$cfg"
+    [[ ${base_verdict["$s $i $m $p $w"]} == no ]] || total=$((total + repeat))
+  done
+fi
+echo "$PROG: $total runs of $duration (+$warmup warm-up) into $dir${base_server:+ and $base_out}"
 for ((rep = 1; rep <= repeat; rep++)); do
   for cfg in "${configs[@]}"; do
     read -r w c p m s i <<<"$cfg"
-    n=$((n + 1))
     cname=$(name "$s" "$i" "$m" "$p")
-    tag="${cname//\//-}-w$w-c$c-r$rep"
-    server_args "$s" "$i" "$m" "$p" "$w"
-    if ! server_start --stdout "$dir/logs/server-$tag.log" SERVER_PID "$dir/logs/ready" \
-         "$dir/logs/server-$tag.log" "${server_net[@]}" "${server_pin[@]}" "$server_bin" "${srv[@]}" \
-         --ready-file "$dir/logs/ready"; then
-      stop_server
-      # Refused at start-up after --check said yes (the machine changed): skip it.
-      [[ $stopped_status -eq 3 ]] ||
-        die "step start server $tag failed (log: $dir/logs/server-$tag.log); results so far are in $dir"
-      why=$(tail -n 1 "$dir/logs/server-$tag.log")
-      printf '[%d/%d] %-32s w%-3s c%-4s repeat %d: skipped: %s\n' "$n" "$total" "$cname" \
-        "$w" "$c" "$rep" "${why#acceptbench-server: }"
-      skip "$cname" "$w" "${why#acceptbench-server: }"
-      continue
+    # A/B: head then base in odd repeats, base then head in even ones, so that
+    # neither always runs on a machine the other has just warmed or loaded.
+    if [[ -z $base_server || ${base_verdict["$s $i $m $p $w"]} == no ]]; then
+      run_one head
+    elif ((rep % 2)); then
+      run_one head
+      run_one base
+    else
+      run_one base
+      run_one head
     fi
-    load_args=(--target "$listen_addr:$(ready_value "$dir/logs/ready" port)"
-               --stats "$listen_addr:$(ready_value "$dir/logs/ready" admin_port)" --protocol "$p"
-               --connections "$c" --threads "$threads" --duration "$duration" --warmup "$warmup"
-               --requests-per-conn "$rpc" --label "$cname" --topology "$topology_tag"
-               --out "$dir" --no-progress)
-    # Each side's CPU set: the host's busy time over the window, and who saturated.
-    [[ -z $server_cpus ]] || load_args+=(--server-cpus "$server_cpus" --client-cpus "$client_cpus")
-    [[ -n $rate ]] && load_args+=(--rate "$rate")
-    # The server's processes are counted by pid: the main one from its ready file,
-    # worker processes (--model process) from /stats.
-    [[ $kcount == no ]] ||
-      load_args+=(--kernel-counters --server-pid "$(ready_value "$dir/logs/ready" pid)")
-    rc=0
-    "${client_net[@]}" "${client_pin[@]}" "$load_bin" "${load_args[@]}" >"$dir/logs/load-$tag.log" 2>&1 || rc=$?
-    stop_server
-    [[ $rc -eq 130 ]] && { echo "$PROG: interrupted; what was measured is in $dir" >&2; exit 130; }
-    [[ $rc -eq 0 ]] ||
-      die "step load $tag failed (exit $rc, log: $dir/logs/load-$tag.log); results so far are in $dir"
-    printf '[%d/%d] %-32s w%-3s c%-4s repeat %d: %s\n' "$n" "$total" "$cname" "$w" "$c" "$rep" \
-      "$(grep -oE '[0-9.]+k? conn/s' "$dir/logs/load-$tag.log" | head -n 1)"
   done
 done
 rm -f "$dir/logs/ready"
