@@ -48,18 +48,26 @@ static struct kagg_counter *find(const struct kagg_side *s, const char *name)
     return NULL;
 }
 
-/* The side's counter of that name, added with 0 when new; NULL when out of memory. */
-static struct kagg_counter *counter(struct kagg_side *s, const char *name)
+/* The side's counter of that name, added with 0 when new, with room for each of
+ * the side's runs' values when runs is not 0; NULL when out of memory. */
+static struct kagg_counter *counter(struct kagg_side *s, const char *name, size_t runs)
 {
     struct kagg_counter *c = find(s, name);
+    double *run = NULL;
     if (c)
         return c;
-    if (!(c = realloc(s->c, (s->n + 1) * sizeof *c)))
+    if (runs && !(run = calloc(runs, sizeof *run)))
         return NULL;
+    if (!(c = realloc(s->c, (s->n + 1) * sizeof *c))) {
+        free(run);
+        return NULL;
+    }
     s->c = c;
     c = &s->c[s->n++];
     snprintf(c->name, sizeof c->name, "%s", name);
     c->per_conn = 0;
+    c->median = NAN;
+    c->run = run;
     return c;
 }
 
@@ -128,7 +136,7 @@ int kagg_build(const struct table *kernel, const struct table *summary, const st
     static const char *const run_id[] = {"run_id"};
     int col[NK], s_run;
     long *srow = NULL;
-    unsigned char *counted = NULL;
+    size_t *counted = NULL;
 
     memset(out, 0, sizeof *out);
     if (columns(kernel, "kernel.csv", names, col, NK, err, errlen) < 0 ||
@@ -136,12 +144,19 @@ int kagg_build(const struct table *kernel, const struct table *summary, const st
         return -1;
     if (alloc_groups(out, a->n) < 0 ||
         !(srow = summary_rows(kernel, col[K_RUN], summary, s_run)) ||
-        !(counted = calloc(summary->rows * KAGG_SIDES + 1, 1)))
+        !(counted = calloc(summary->rows * KAGG_SIDES + 1, sizeof *counted)))
         goto oom;
 
     /* First which runs counted each side: a run without perf has no rows, and one
-     * whose perf failed mid-way may lack the total; neither is a zero. */
+     * whose perf failed mid-way may lack the total; neither is a zero. Then each
+     * counted run's place among its side's, in summary.csv's order, + 1. */
     for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1)
+            for (size_t r = 0; r < summary->rows; r++)
+                for (int side = 0; side < KAGG_SIDES; side++)
+                    if (counted[r * KAGG_SIDES + (size_t)side])
+                        counted[r * KAGG_SIDES + (size_t)side] =
+                            ++out->g[a->row_group[r]][side].runs;
         for (size_t r = 0; r < kernel->rows; r++) {
             const char *name = table_get(kernel, r, col[K_COUNTER]);
             int side = kagg_side_by_name(table_get(kernel, r, col[K_SIDE]));
@@ -150,25 +165,30 @@ int kagg_build(const struct table *kernel, const struct table *summary, const st
                 strcmp(table_get(kernel, r, col[K_THREAD]), "all") != 0)
                 continue;
             long g = a->row_group[srow[r]];   /* -1: a partial run */
-            unsigned char *seen = &counted[(size_t)srow[r] * KAGG_SIDES + (size_t)side];
+            size_t *seen = &counted[(size_t)srow[r] * KAGG_SIDES + (size_t)side];
             if (g < 0)
                 continue;
             struct kagg_side *s = &out->g[g][side];
-            if (pass == 0 && strcmp(name, totals[0]) == 0 && !*seen) {
+            if (pass == 0 && strcmp(name, totals[0]) == 0) {
                 *seen = 1;
-                s->runs++;
             } else if (pass == 1 && *seen) {
-                struct kagg_counter *c = counter(s, name);
+                struct kagg_counter *c = counter(s, name, s->runs);
                 if (!c)
                     goto oom;
-                c->per_conn += v;
+                c->run[*seen - 1] += v;
             }
         }
     }
     for (size_t g = 0; g < out->n; g++)
         for (int s = 0; s < KAGG_SIDES; s++)
-            for (size_t i = 0; i < out->g[g][s].n; i++)
-                out->g[g][s].c[i].per_conn /= (double)out->g[g][s].runs;
+            for (size_t i = 0; i < out->g[g][s].n; i++) {
+                struct kagg_counter *c = &out->g[g][s].c[i];
+                size_t runs = out->g[g][s].runs;
+                for (size_t r = 0; r < runs; r++)
+                    c->per_conn += c->run[r];
+                c->per_conn /= (double)runs;
+                c->median = agg_median(c->run, runs);
+            }
     sort_sides(out);
     free(srow);
     free(counted);
@@ -203,7 +223,7 @@ int kagg_parse(const struct table *t, size_t ngroups, struct kagg *out, char *er
             return -1;
         }
         struct kagg_side *s = &out->g[g][side];
-        struct kagg_counter *c = counter(s, table_get(t, r, col[P_COUNTER]));
+        struct kagg_counter *c = counter(s, table_get(t, r, col[P_COUNTER]), 0);
         if (!c)
             goto oom;
         c->per_conn = table_num(t, r, col[P_PER_CONN]);
@@ -220,8 +240,11 @@ oom:
 void kagg_free(struct kagg *k)
 {
     for (size_t g = 0; k->g && g < k->n; g++)
-        for (int s = 0; s < KAGG_SIDES; s++)
+        for (int s = 0; s < KAGG_SIDES; s++) {
+            for (size_t i = 0; i < k->g[g][s].n; i++)
+                free(k->g[g][s].c[i].run);
             free(k->g[g][s].c);
+        }
     free(k->g);
     memset(k, 0, sizeof *k);
 }
@@ -235,14 +258,25 @@ int kagg_any(const struct kagg *k)
     return 0;
 }
 
-double kagg_get(const struct kagg *k, size_t g, int side, const char *name)
+/* A counter's mean (median 0) or its median (median 1), under kagg_get's rules. */
+static double get(const struct kagg *k, size_t g, int side, const char *name, int median)
 {
     if (g >= k->n || !k->g[g][side].runs)
         return NAN;
     const struct kagg_counter *c = find(&k->g[g][side], name);
     if (c)
-        return c->per_conn;
+        return median ? c->median : c->per_conn;
     return is_syscall(name) ? 0 : NAN;
+}
+
+double kagg_get(const struct kagg *k, size_t g, int side, const char *name)
+{
+    return get(k, g, side, name, 0);
+}
+
+double kagg_median(const struct kagg *k, size_t g, int side, const char *name)
+{
+    return get(k, g, side, name, 1);
 }
 
 long kagg_baseline(const struct kagg *k)

@@ -1,7 +1,7 @@
 /* kagg: the kernel counters of a results folder (kernel.csv, written by
  * acceptbench-load --kernel-counters) folded over each configuration's repeats:
- * for the server and for the client, the mean per connection of the totals
- * (syscalls, context_switches, migrations) and of each system call by name; the
+ * for the server and for the client, the mean and the median per connection of the
+ * totals (syscalls, context_switches, migrations) and of each system call by name; the
  * names a chart shows; and the report's sentence saying where a configuration's
  * extra calls go. Pure: tables in, numbers and text out. */
 #ifndef ACCEPTBENCH_KAGG_H
@@ -20,6 +20,10 @@ enum { KAGG_SERVER, KAGG_CLIENT, KAGG_SIDES };
 struct kagg_counter {
     char name[64];          /* "syscalls", "context_switches", "migrations", "syscall:NAME" */
     double per_conn;        /* mean over the side's counted runs */
+    double median;          /* median over them (the regression check's figure: one
+                               odd run moves it less); NAN when read from syscalls.csv */
+    double *run;            /* per counted run, in summary.csv's order (0 where the run
+                               did not make the call); NULL when read from syscalls.csv */
 };
 
 /* One side of one configuration. */
@@ -47,7 +51,8 @@ int kagg_side_by_name(const char *name);
 int kagg_build(const struct table *kernel, const struct table *summary, const struct agg *a,
                struct kagg *out, char *err, size_t errlen);
 /* Read back what report_kernel.c wrote to syscalls.csv (group_index, side,
- * counter, per_conn, runs) for a folder of ngroups configurations. */
+ * counter, per_conn, runs) for a folder of ngroups configurations: the means
+ * only (medians NAN, no runs' values). */
 int kagg_parse(const struct table *t, size_t ngroups, struct kagg *out, char *err, size_t errlen);
 void kagg_free(struct kagg *k);
 
@@ -56,6 +61,8 @@ int kagg_any(const struct kagg *k);
 /* The mean per connection of a counter: NAN when the side has no counted run, 0
  * for a syscall:NAME the side never made. */
 double kagg_get(const struct kagg *k, size_t g, int side, const char *counter);
+/* The same for the median over the side's counted runs (kagg_build only). */
+double kagg_median(const struct kagg *k, size_t g, int side, const char *counter);
 /* The configuration with the fewest server syscalls per connection (the first of
  * equals), or -1 when none was counted. */
 long kagg_baseline(const struct kagg *k);

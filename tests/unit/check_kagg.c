@@ -1,8 +1,9 @@
 /* Unit tests for bench/kagg: kernel.csv folded over each configuration's repeats
- * (means per side, a syscall a run did not make counted as 0 in it, runs without a
- * side's total, partial runs, runs without a summary row, per-thread and netns rows
- * left out), syscalls.csv read back, the chart's names, and the report's sentences,
- * every figure exact: the fixture's values are multiples of 1/16. */
+ * (means and medians per side, each run's values, a syscall a run did not make
+ * counted as 0 in it, runs without a side's total, partial runs, runs without a
+ * summary row, per-thread and netns rows left out), syscalls.csv read back, the
+ * chart's names, and the report's sentences, every figure exact: the fixture's
+ * values are multiples of 1/16. */
 #include <check.h>
 #include <math.h>
 #include <stdio.h>
@@ -207,6 +208,65 @@ START_TEST(get_values)
 }
 END_TEST
 
+START_TEST(medians_per_run)
+{
+    /* Three runs of one configuration: the median is the middle run's, where the
+     * mean is pulled by the odd one; a call only one run made is 0 in the others,
+     * so its median is 0. Each run's values are kept, in summary.csv's order. */
+    static const char sum3[] =
+        "run_id,label,strategy,io,workers,connections,rate,partial,completed,conn_per_s,"
+        "total_p50_us,total_p99_us,total_p999_us,connect_p99_us,jain_index,server_user_s,"
+        "server_sys_s,server_wasted_wakeups,client_saturated\n"
+        "r1,pool/epoll,pool,epoll,2,8,0,0,1000,1000,1,1,1,1,1,1,1,0,0\n"
+        "r2,pool/epoll,pool,epoll,2,8,0,0,1000,1000,1,1,1,1,1,1,1,0,0\n"
+        "r3,pool/epoll,pool,epoll,2,8,0,0,1000,1000,1,1,1,1,1,1,1,0,0\n";
+    static const char kern3[] =
+        "run_id,label,strategy,io,topology,side,thread,worker,counter,value,per_conn,partial\n"
+        K("r3", "server", "all", "syscalls", "6.5")
+        K("r3", "server", "all", "syscall:epoll_wait", "0.5")
+        K("r1", "server", "all", "syscalls", "9")
+        K("r1", "server", "all", "syscall:epoll_wait", "3")
+        K("r1", "server", "all", "syscall:getpid", "1.5")
+        K("r2", "server", "all", "syscalls", "6.75")
+        K("r2", "server", "all", "syscall:epoll_wait", "0.75");
+    struct table sum, kern;
+    struct agg a;
+    struct kagg k;
+    char err[200] = "";
+
+    testutil_parse_table(&sum, sum3);
+    testutil_parse_table(&kern, kern3);
+    ck_assert_int_eq(agg_build(&sum, &a, err, sizeof err), 0);
+    ck_assert_int_eq(kagg_build(&kern, &sum, &a, &k, err, sizeof err), 0);
+    ck_assert_uint_eq(k.g[0][KAGG_SERVER].runs, 3);
+    ck_assert_double_eq(kagg_get(&k, 0, KAGG_SERVER, "syscall:epoll_wait"), 4.25 / 3);
+    ck_assert_double_eq(kagg_median(&k, 0, KAGG_SERVER, "syscall:epoll_wait"), 0.75);
+    ck_assert_double_eq(kagg_get(&k, 0, KAGG_SERVER, "syscalls"), 22.25 / 3);
+    ck_assert_double_eq(kagg_median(&k, 0, KAGG_SERVER, "syscalls"), 6.75);
+    ck_assert_double_eq(kagg_get(&k, 0, KAGG_SERVER, "syscall:getpid"), 0.5);
+    ck_assert_double_eq(kagg_median(&k, 0, KAGG_SERVER, "syscall:getpid"), 0.0);
+    /* Under kagg_get's rules: a call never made is 0, an uncounted side NAN. */
+    ck_assert_double_eq(kagg_median(&k, 0, KAGG_SERVER, "syscall:futex"), 0.0);
+    ck_assert_double_nan(kagg_median(&k, 0, KAGG_SERVER, "context_switches"));
+    ck_assert_double_nan(kagg_median(&k, 0, KAGG_CLIENT, "syscalls"));
+    ck_assert_double_nan(kagg_median(&k, 1, KAGG_SERVER, "syscalls"));
+    /* The runs' values, r1 r2 r3 as summary.csv lists them. */
+    const struct kagg_side *s = &k.g[0][KAGG_SERVER];
+    ck_assert_str_eq(s->c[1].name, "syscall:epoll_wait");
+    ck_assert_double_eq(s->c[1].run[0], 3.0);
+    ck_assert_double_eq(s->c[1].run[1], 0.75);
+    ck_assert_double_eq(s->c[1].run[2], 0.5);
+    ck_assert_str_eq(s->c[2].name, "syscall:getpid");
+    ck_assert_double_eq(s->c[2].run[0], 1.5);
+    ck_assert_double_eq(s->c[2].run[1], 0.0);
+    ck_assert_double_eq(s->c[2].run[2], 0.0);
+    kagg_free(&k);
+    agg_free(&a);
+    table_free(&kern);
+    table_free(&sum);
+}
+END_TEST
+
 START_TEST(no_counters)
 {
     struct table sum, kern;
@@ -307,6 +367,9 @@ START_TEST(parse_derived)
     side_text(&k.g[1][KAGG_SERVER], text, sizeof text);
     ck_assert_str_eq(text, "syscalls=7.5 context_switches=0.5 syscall:epoll_ctl=2 syscall:read=1");
     ck_assert_double_eq(kagg_get(&k, 1, KAGG_CLIENT, "syscalls"), 9.8);
+    /* syscalls.csv holds means only: no median, no runs' values. */
+    ck_assert_double_nan(kagg_median(&k, 1, KAGG_CLIENT, "syscalls"));
+    ck_assert_ptr_null(k.g[1][KAGG_CLIENT].c[0].run);
     ck_assert_int_eq(kagg_baseline(&k), 1);
     kagg_free(&k);
     table_free(&t);
@@ -476,6 +539,7 @@ static Suite *kagg_suite(void)
     tc = tcase_create("build");
     tcase_add_test(tc, means_per_side);
     tcase_add_test(tc, get_values);
+    tcase_add_test(tc, medians_per_run);
     tcase_add_test(tc, no_counters);
     tcase_add_test(tc, missing_columns);
     tcase_add_test(tc, parse_derived);
