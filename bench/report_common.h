@@ -49,6 +49,7 @@ int kernel_markdown(FILE *f, const char *dir, const struct agg *a);
 /* The subcommands; each returns the program's exit status. */
 int cmd_aggregate(const char *dir);
 int cmd_markdown(const char *dir);
-int cmd_compare(const char *base_dir, const char *dir, const char *thresholds);
+int cmd_counts(const char *baseline, const char *dir, const char *thresholds);
+int cmd_ab(const char *base_dir, const char *head_dir, const char *thresholds);
 
 #endif
