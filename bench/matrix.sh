@@ -63,6 +63,7 @@ default comparison (acceptbench-server --compared AXIS).
                           revision's), alternating with this tree's, the order swapped
                           every repeat; the same load generator drives both
   --base-out DIR          where the base server's rows go (required with --base-server)
+  --no-plot               leave out the charts and report.md (the CSVs are all written)
   -h, --help              this text
 Rows are labelled strategy/io, then /model and /protocol when those vary.
 USAGE
@@ -165,7 +166,7 @@ write_env() {
 strategies="" io="" models="" protocols="" workers=4 connections=50 rate="" duration=4s warmup=1s
 repeat=3 rpc=1 work_us=0 threads="" pin_mode=auto label=compare out="" bin=""
 net=auto server_cpus="" client_cpus="" delay="" jitter="" loss="" locality=no kernel_counters=yes
-base_server="" base_out=""
+base_server="" base_out="" plot=yes
 cmdline="$CMD $*"
 while [[ $# -gt 0 ]]; do
   case $1 in
@@ -173,6 +174,7 @@ while [[ $# -gt 0 ]]; do
     --pin) pin_mode=yes; shift; continue ;;
     --no-pin) pin_mode=no; shift; continue ;;
     --measure-locality) locality=yes; shift; continue ;;
+    --no-plot) plot=no; shift; continue ;;
     --no-kernel-counters) kernel_counters=no; shift; continue ;;
   esac
   [[ $# -ge 2 ]] || usage_error "$1 needs a value (see $CMD --help)"
@@ -424,7 +426,7 @@ net_teardown
 trap - EXIT INT TERM
 
 echo
-ACCEPTBENCH_CMD="$CMD" "$ROOT/bench/plot.sh" --bin "$BIN" "$dir"
+[[ $plot == no ]] || ACCEPTBENCH_CMD="$CMD" "$ROOT/bench/plot.sh" --bin "$BIN" "$dir"
 kfiles=""
 [[ ! -f $dir/kernel.csv ]] || kfiles=" kernel.csv"
 [[ ! -f $dir/syscalls.csv ]] || kfiles+=" syscalls.csv"

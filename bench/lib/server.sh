@@ -54,14 +54,15 @@ server_start() {
   fi
   job=$!
   printf -v "$var" '%s' "$job"
-  for ((i = 0; i < 100; i++)); do
+  # Every 10 ms: a matrix starts hundreds of servers, most ready within 20 ms.
+  for ((i = 0; i < 1000; i++)); do
     [[ -s $ready ]] && return 0
     if ! kill -0 "$job" 2>/dev/null; then
       # shellcheck disable=SC2034  # for the caller
       server_error="server exited: $(cat "$log")"
       return 1
     fi
-    sleep 0.1
+    sleep 0.01
   done
   [[ -s $ready ]] && return 0
   # shellcheck disable=SC2034  # for the caller
@@ -115,13 +116,13 @@ stop_bounded() {
     wait "$pid" 2>/dev/null || stopped_status=$?
     return 0
   fi
-  for ((i = 0; i < limit * 10; i++)); do
+  for ((i = 0; i < limit * 100; i++)); do
     if ! kill -0 "$pid" 2>/dev/null; then
       # shellcheck disable=SC2034  # for the caller
       wait "$pid" 2>/dev/null || stopped_status=$?
       return 0
     fi
-    sleep 0.1
+    sleep 0.01
   done
   local -a tree
   mapfile -t tree < <(descendants "$pid")
