@@ -15,6 +15,7 @@ Commands:
   test      install missing packages (as root), build, run the whole CTest suite
   plot DIR  redraw the charts and report.md of an existing results folder
   ci        the regression job: a short matrix of every strategy x io compared with bench/baseline/
+  scenario NAME|all   a question of docs/findings.md: its fixed design, charts and section
   build     install missing packages (as root) and build into build/
   help      this text
 
@@ -32,6 +33,7 @@ case $cmd in
   test) script=test.sh ;;
   plot) script=plot.sh ;;
   ci) script=ci.sh ;;
+  scenario) script=scenario.sh ;;
   build) script=build.sh ;;
   help) usage; exit 0 ;;
   *) echo "run_bench.sh: unknown command '$cmd' (see ./run_bench.sh --help)" >&2; exit 2 ;;
