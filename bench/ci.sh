@@ -13,7 +13,8 @@ usage() {
   cat <<USAGE
 Usage: $CMD [options] [run options]
 The regression job over every strategy x io this machine runs, 2 workers, 32
-connections, on loopback:
+connections, on loopback, server and client on all CPUs (unpinned: reuseport-cpu
+pins its workers to CPUs 0..1 itself):
   counts  one 400 ms run each with kernel counters, against the baseline's counts
   times   --rounds A/B rounds of 300 ms per configuration: this tree's server and
           the base revision's, alternating, order swapped every round; conn/s,
@@ -83,7 +84,8 @@ report="${bin:-$ROOT/build}/bench/acceptbench-report"
 # The matrix's messages name it as the user would call it ("./run_bench.sh run").
 matrix() {
   ACCEPTBENCH_CMD=${ACCEPTBENCH_CMD:+${CMD% *} run} "$ROOT/bench/matrix.sh" \
-    --strategies all --io all --workers 2 --connections 32 --net loopback --label "$label" \
+    --strategies all --io all --workers 2 --connections 32 --net loopback --no-pin \
+    --label "$label" \
     "$@" "${pass[@]}"
 }
 

@@ -1,6 +1,7 @@
 /* kcount: perf stat and the namespace TCP counters over the measured window. */
 #include "kcount.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -460,6 +461,8 @@ void kcount_start(struct kcount *k, const pid_t *pids, size_t n, char *note, siz
     for (int s = 0; s < KCOUNT_NSIDES; s++)
         k->ctl[s] = k->ack[s] = -1;
     /* One namespace on loopback: its counters are both sides', read once. */
+    for (size_t i = 0; i < n && i < sizeof k->server / sizeof k->server[0]; i++)
+        k->server[k->nserver++] = pids[i];
     k->netns_pid[KCOUNT_SERVER] = n ? pids[0] : 0;
     k->netns_pid[KCOUNT_CLIENT] = getpid();
     if (n && netns_of(pids[0]) == netns_of(getpid()))
@@ -493,8 +496,51 @@ static void note_once(struct kcount_result *res, const char *what)
         snprintf(res->note, sizeof res->note, "%s", what);
 }
 
+/* Does any thread of pid run (state R)? 0 when every one sleeps, or pid is gone. */
+static int any_running(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+    DIR *d = opendir(path);
+    if (!d)
+        return 0;
+    int running = 0;
+    struct dirent *e;
+    while (!running && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        char stat[400], buf[512];
+        snprintf(stat, sizeof stat, "%s/%.255s/stat", path, e->d_name);
+        int fd = open(stat, O_RDONLY | O_CLOEXEC);
+        ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+        if (fd >= 0)
+            close(fd);
+        if (n <= 0)
+            continue;
+        buf[n] = '\0';
+        const char *paren = strrchr(buf, ')');      /* comm may hold anything */
+        running = paren && paren[1] == ' ' && paren[2] == 'R';
+    }
+    closedir(d);
+    return running;
+}
+
+/* At the window's edges the load is paused, but the server may still be finishing
+ * the last reply's close and entering its next accept4 or epoll_wait: wait until
+ * all its threads sleep (at most QUIET_MS), so that those calls fall on one side of
+ * the edge, and perf's switch, one event after another, sees no call half-way. */
+#define QUIET_MS 200
+static void wait_quiet(const struct kcount *k)
+{
+    uint64_t deadline = now_ms() + QUIET_MS;
+    for (size_t i = 0; i < k->nserver; i++)
+        while (any_running(k->server[i]) && now_ms() < deadline)
+            nanosleep(&(struct timespec){.tv_nsec = 200000L}, NULL);
+}
+
 void kcount_enable(struct kcount *k, struct kcount_result *res)
 {
+    wait_quiet(k);
     for (int s = 0; s < KCOUNT_NSIDES; s++)
         if (k->netns_pid[s])
             k->tcp_present[s] = netstat_read(k->netns_pid[s], k->tcp_start[s]);
@@ -510,8 +556,11 @@ void kcount_enable(struct kcount *k, struct kcount_result *res)
 
 void kcount_disable(struct kcount *k, struct kcount_result *res)
 {
+    /* The client first: wait_quiet's reads of /proc are this process's calls. */
     for (int s = KCOUNT_NSIDES - 1; s >= 0; s--) {
         char why[256];
+        if (s == KCOUNT_SERVER)
+            wait_quiet(k);
         if (!k->perf[s])
             continue;
         if (perf_command(k, s, "disable", why, sizeof why) < 0) {

@@ -67,6 +67,8 @@ struct kcount {
     pid_t perf[KCOUNT_NSIDES];          /* 0: that side is not counted */
     int ctl[KCOUNT_NSIDES], ack[KCOUNT_NSIDES];
     pid_t netns_pid[KCOUNT_NSIDES];     /* whose /proc/PID/net to read; 0: none */
+    pid_t server[64];                   /* the server's processes, waited on at the edges */
+    size_t nserver;
     unsigned tcp_present[KCOUNT_NSIDES];
     uint64_t tcp_start[KCOUNT_NSIDES][KCOUNT_NTCP];
 };

@@ -29,9 +29,8 @@
 #                                             --kernel-counters (tcp_* still read)
 #
 # Skipped (77, with the reason) where perf cannot count syscall tracepoints here
-# (exact, every, independent: bench/lib/kcount.sh's kcount_check), where exact
-# cannot run the server SCHED_FIFO (see exact_case), and where drops cannot have a
-# network namespace of its own. Every command is bounded by `timeout`; servers, perf
+# (exact, every, independent: bench/lib/kcount.sh's kcount_check), and where drops
+# cannot have a network namespace of its own. Every command is bounded by `timeout`; servers, perf
 # and the tracepoint holder are stopped on any exit.
 set -euo pipefail
 
@@ -91,13 +90,12 @@ trap cleanup EXIT
 # takes seconds to exit once stopped, and must not hold CTest's pipe meanwhile.
 [[ $have_perf == 0 || $case_name == no-perf ]] || kcount_hold_start >/dev/null 2>&1
 
-server_prefix=()     # e.g. chrt -f 1, in front of the server
 # start_server OPTIONS...: a server on 127.0.0.1 port 0 with OPTIONS; sets port,
 # admin (its admin_port=, if any) and spid, the server's own pid (server_pid is the
 # `timeout` wrapping it).
 start_server() {
     server_start --stdout "$work/server.out" server_pid "$work/ready" "$work/server.err" \
-        timeout 300 "${server_prefix[@]}" "$server_bin" --listen 127.0.0.1:0 \
+        timeout 300 "$server_bin" --listen 127.0.0.1:0 \
         --ready-file "$work/ready" "$@" || fail "$server_error"
     port=$(ready_value "$work/ready" port)
     spid=$(ready_value "$work/ready" pid)
@@ -239,17 +237,13 @@ wait_idle() {
 # creates its arena (mmap, munmap, mprotect: seen as 3 extra calls in a run without
 # warm-up); the warm-up makes those before the window.
 #
-# Why SCHED_FIFO: the window's edges are the client's: it opens right after the
-# /stats reply reached the generator and closes right after the last reply did. The
-# server's calls after a reply (close, the next accept4) are not ordered with those
-# edges, so a server thread preempted right after its sendto (the client it just
-# woke may run on its CPU) makes them on the wrong side of an edge, or while perf is
-# still switching its ~350 events on one by one. At normal priority that happened
-# in 3 of 90 runs of 300 connections (raw 1202 against 4 x 300, the names 300 each:
-# 2 calls counted by raw_syscalls only) and in 1 of 3 runs of 1000 on reuseport
-# (accept4 and close 1001 each); in none of 80 runs with the server at SCHED_FIFO,
-# where no thread of the generator or of perf can preempt it between its reply and
-# its next accept4.
+# The window's edges are the client's: it opens right after the /stats reply
+# reached the generator and closes right after the last reply did, while a server
+# thread may still be between its sendto and its next accept4. The generator waits
+# at each edge until every server thread sleeps (clients/kcount.c, wait_quiet), so
+# those calls fall on one side of it: without that wait 3 of 90 runs of 300
+# connections counted 2 calls too many (raw 1202 against 4 x 300), and 1 of 3 runs
+# of 1000 on reuseport counted accept4 and close 1001 each; with it, 0 of 30 runs.
 #
 # The generator (clients/conn.c with libuv 1.44; -t 1, so one load thread makes
 # every connection): socket and connect (uv_tcp_connect), getsockopt (SO_ERROR, when
@@ -260,11 +254,8 @@ wait_idle() {
 # with ENOENT); read 1 per connection (the reply, complete by Content-Length) plus 2
 # per loop thread (its wake-up eventfd, for the measure and the drain commands).
 exact_case() {
-    local n=2000 out=$work/out err w acc c v t load_thread
-    err=$(chrt -f 1 true 2>&1) \
-        || { echo "skip: exact runs the server SCHED_FIFO (chrt -f 1), refused here: $err"; exit 77; }
+    local n=2000 out=$work/out w acc c v t load_thread
     skip_unless_runnable "$server_bin" --strategy shared --io blocking --workers 2 --protocol http
-    server_prefix=(chrt -f 1)
     start_server --strategy shared --io blocking --workers 2 --protocol http
     load --count "$n" --warmup 200ms --connections 8 --threads 1 --kernel-counters \
         --server-pid "$spid" --out "$out"
