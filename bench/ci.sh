@@ -15,8 +15,9 @@ Usage: $CMD [options] [run options]
 The regression job over every strategy x io this machine runs, 2 workers, 32
 connections, on loopback, server and client on all CPUs (unpinned: reuseport-cpu
 pins its workers to CPUs 0..1 itself):
-  counts  one 400 ms run each with kernel counters, against the baseline's counts
-  times   --rounds A/B rounds of 300 ms per configuration: this tree's server and
+  counts  3 runs of 300 ms each with kernel counters: their medians against the
+          baseline's (the calls that depend on timing move less in a median)
+  times   --rounds A/B rounds of 200 ms per configuration: this tree's server and
           the base revision's, alternating, order swapped every round; conn/s,
           server CPU per connection and p99 as head/base ratios
 Writes compare.md (both tables) in the results folder.
@@ -120,7 +121,7 @@ fi
 
 # 1. Counts, this tree only, against the stored baseline.
 SECONDS=0
-matrix --duration 400ms --warmup 150ms --repeat 1 --out "$dir/counts"
+matrix --duration 300ms --warmup 100ms --repeat 3 --out "$dir/counts"
 counts_s=$SECONDS
 counts_rc=0
 if [[ -f $baseline/summary.csv ]]; then
@@ -131,7 +132,7 @@ fi
 ab_rc=none
 SECONDS=0
 if [[ -n $base_server ]]; then
-  matrix --duration 300ms --warmup 100ms --repeat "$rounds" --no-kernel-counters --no-plot \
+  matrix --duration 200ms --warmup 100ms --repeat "$rounds" --no-kernel-counters --no-plot \
     --out "$dir/head" --base-server "$base_server" --base-out "$dir/base"
   if [[ ! -f $dir/base/summary.csv ]]; then
     base_why="the base $base ran none of the configurations (see $dir/base/skipped.txt)"
