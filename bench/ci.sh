@@ -170,7 +170,14 @@ echo "comparison: $dir/compare.md"
 if [[ $update == yes ]]; then
   mkdir -p "$baseline" || die "cannot create $baseline"
   for f in summary.csv kernel.csv env.txt; do
-    cp "$dir/counts/$f" "$baseline/$f.tmp.$$" || die "cannot write $baseline/$f.tmp.$$"
+    if [[ $f == kernel.csv ]]; then
+      # The comparison reads each side's totals (thread "all"): the per-thread and
+      # namespace rows stay in the run's folder.
+      awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "thread") t = i }
+               NR == 1 || $t == "all"' "$dir/counts/$f" >"$baseline/$f.tmp.$$"
+    else
+      cp "$dir/counts/$f" "$baseline/$f.tmp.$$"
+    fi || die "cannot write $baseline/$f.tmp.$$"
     mv "$baseline/$f.tmp.$$" "$baseline/$f" || die "cannot replace $baseline/$f"
   done
   echo "baseline updated from $dir/counts (the table above shows what changed)"
