@@ -19,9 +19,10 @@
 # (a listener per worker: no herd by construction) with blocking and epoll at 4; then
 # the closed loop with 1 connection in flight (the next connection as soon as the last
 # one closes) at 4 workers for shared blocking, epoll and epoll-exclusive, where a
-# woken worker may not be asleep again when the next connection comes. 3 interleaved
-# repeats of 1 s after 0.3 s of warm-up. --quick: the open loop, shared blocking,
-# epoll, epoll-exclusive at 4 workers, 1 repeat.
+# woken worker may not be asleep again when the next connection comes; on veth, the
+# open loop at 4 workers once more on loopback. 3 interleaved repeats of 1 s after
+# 0.3 s of warm-up. --quick: the open loop, shared blocking, epoll, epoll-exclusive at
+# 4 workers, 1 repeat.
 
 HERD_N=4      # the worker count of the per-worker chart and the closed loop
 HERD_RATE=300
@@ -38,24 +39,36 @@ scenario_run() {
   sc_matrix reuseport "${common[@]}" --strategies reuseport --io blocking,epoll --workers "$HERD_N" \
     --rate "$HERD_RATE" --repeat 3
   sc_matrix closed "${common[@]}" --strategies shared --io blocking,epoll,epoll-exclusive --workers "$HERD_N" --repeat 3
+  # Does loopback change the answer? The open loop at HERD_N workers there too.
+  [[ $SC_NET != veth ]] ||
+    sc_matrix loopback "${common[@]}" --net loopback --strategies shared --io blocking,epoll,epoll-exclusive \
+      --workers "$HERD_N" --rate "$HERD_RATE" --repeat 3
 }
 
-# scenario_tables: herd.csv, one row per configuration and load (mode open or closed:
-# medians and ranges over the repeats), and herd_workers.csv, the context switches per
+# The load of a summary.csv row, for awk (main: the scenario's topology): open or
+# closed, "open-loopback" for the loopback check of a veth run.
+# shellcheck disable=SC2016  # awk's own $h
+HERD_LOAD='
+function load(   t) { t = $h["topology"]; sub(/ .*/, "", t)
+  return $h["mode"] (t == "loopback" && main != "loopback" ? "-loopback" : "") }
+'
+
+# scenario_tables: herd.csv, one row per configuration and load (open, closed,
+# open-loopback: medians and ranges over the repeats), and herd_workers.csv, the context switches per
 # connection of each worker thread (mean over the repeats) and of the server's other
 # threads, from every matrix subfolder's summary.csv and kernel.csv.
 scenario_tables() {
   local sums=() pairs=() d
-  for d in "$SC_DIR"/open "$SC_DIR"/reuseport "$SC_DIR"/closed; do
+  for d in "$SC_DIR"/open "$SC_DIR"/reuseport "$SC_DIR"/closed "$SC_DIR"/loopback; do
     [[ -f $d/summary.csv ]] || continue
     sums+=("$d/summary.csv") pairs+=("$d/summary.csv" "$d/kernel.csv")
   done
   # An empty context switch column means perf did not count: nothing to report.
-  awk -F, "$SC_AWK"'
+  awk -F, -v main="$(note_value net)" "$SC_AWK$HERD_LOAD"'
     FNR == 1 { delete h; hdr(); next }
     {
       if ($h["partial"] == 1 || $h["server_context_switches_per_conn"] == "") next
-      k = $h["mode"] "," $h["strategy"] "," $h["io"] "," $h["workers"]
+      k = load() "," $h["strategy"] "," $h["io"] "," $h["workers"]
       if (!(k in n)) order[++nk] = k
       i = ++n[k]
       cs[k, i] = $h["server_context_switches_per_conn"]
@@ -64,7 +77,7 @@ scenario_tables() {
       sys[k, i] = $h["server_syscalls_per_conn"]
     }
     END {
-      print "mode,strategy,io,workers,repeats,cs_per_conn,cs_min,cs_max,wasted_per_conn,syscalls_per_conn,jain_index,conn_per_s"
+      print "load,strategy,io,workers,repeats,cs_per_conn,cs_min,cs_max,wasted_per_conn,syscalls_per_conn,jain_index,conn_per_s"
       for (o = 1; o <= nk; o++) {
         k = order[o]; m = n[k]; lo = hi = cs[k, 1]
         for (i = 1; i <= m; i++) {
@@ -79,9 +92,9 @@ scenario_tables() {
     die "no run was counted (kernel_counters: $(note_value kernel_counters))"
   # Per worker: kernel.csv's thread rows with a worker index; the rest (the main
   # thread) is "other". Joined to the run's configuration through summary.csv.
-  awk -F, "$SC_AWK"'
+  awk -F, -v main="$(note_value net)" "$SC_AWK$HERD_LOAD"'
     FNR == 1 { delete h; hdr(); file++; next }
-    file % 2 == 1 { if ($h["partial"] != 1) cfg[$h["run_id"]] = $h["mode"] "," $h["strategy"] "," $h["io"] "," $h["workers"]; next }
+    file % 2 == 1 { if ($h["partial"] != 1) cfg[$h["run_id"]] = load() "," $h["strategy"] "," $h["io"] "," $h["workers"]; next }
     $h["side"] == "server" && $h["counter"] == "context_switches" && ($h["run_id"] in cfg) &&
     $h["thread"] != "netns" {
       k = cfg[$h["run_id"]]
@@ -97,7 +110,7 @@ scenario_tables() {
     }' "${pairs[@]}" >"$SC_DIR/logs/herd_workers.unsorted"
   # Configuration by configuration, workers in order, the other threads last.
   {
-    echo "mode,strategy,io,workers,worker,cs_per_conn"
+    echo "load,strategy,io,workers,worker,cs_per_conn"
     awk -F, '{ print ($5 == "other" ? 1 : 0) "," $0 }' "$SC_DIR/logs/herd_workers.unsorted" |
       sort -t, -k2,2r -k3,3r -k4,4 -k5,5n -k1,1n -k6,6n | cut -d, -f2-
   } >"$SC_DIR/herd_workers.csv"
@@ -161,18 +174,18 @@ scenario_markdown() {
   echo "|---|---|---:|---:|---:|---|---:|---|---:|---:|---:|"
   awk -F, "$SC_AWK"'
     FNR == 1 { delete h; hdr(); file++; next }
-    file == 1 { k = $h["mode"] "," $h["strategy"] "," $h["io"] "," $h["workers"]; pw[k] = pw[k] (pw[k] == "" ? "" : " ") ($h["worker"] == "other" ? "+" : "") fmt($h["cs_per_conn"]); next }
+    file == 1 { k = $h["load"] "," $h["strategy"] "," $h["io"] "," $h["workers"]; pw[k] = pw[k] (pw[k] == "" ? "" : " ") ($h["worker"] == "other" ? "+" : "") fmt($h["cs_per_conn"]); next }
     {
-      k = $h["mode"] "," $h["strategy"] "," $h["io"] "," $h["workers"]; rows[++n] = k
+      k = $h["load"] "," $h["strategy"] "," $h["io"] "," $h["workers"]; rows[++n] = k
       for (c in h) val[k, c] = $h[c]
-      if ($h["strategy"] == "shared" && $h["io"] == "blocking") base[$h["mode"], $h["workers"]] = $h["cs_per_conn"]
+      if ($h["strategy"] == "shared" && $h["io"] == "blocking") base[$h["load"], $h["workers"]] = $h["cs_per_conn"]
     }
     END {
       for (i = 1; i <= n; i++) {
         k = rows[i]; split(k, p, ",")
         b = base[p[1], p[4]]; ratio = b > 0 ? sprintf("%.2f", val[k, "cs_per_conn"] / b) : ""
         printf "| %s | %s/%s | %s | %s | %s | %s–%s | %s | %s | %s | %s | %.3f |\n",
-               p[1] == "open" ? "open" : "closed", p[2], p[3], p[4],
+               p[1] == "open-loopback" ? "open, on loopback" : p[1], p[2], p[3], p[4],
                val[k, "repeats"], fmt(val[k, "cs_per_conn"]), fmt(val[k, "cs_min"]), fmt(val[k, "cs_max"]),
                ratio, pw[k], sprintf("%.3f", val[k, "wasted_per_conn"]), fmt(val[k, "syscalls_per_conn"]),
                val[k, "jain_index"]
@@ -184,7 +197,7 @@ scenario_markdown() {
   # One sentence per load and worker count: epoll against each one-waiter way.
   awk -F, "$SC_AWK"'
     NR == 1 { hdr(); next }
-    { k = $h["strategy"] "/" $h["io"]; w = $h["mode"] "," $h["workers"]; ws[w] = 1
+    { k = $h["strategy"] "/" $h["io"]; w = $h["load"] "," $h["workers"]; ws[w] = 1
       cs[k, w] = $h["cs_per_conn"]; lo[k, w] = $h["cs_min"]; hi[k, w] = $h["cs_max"]; rep[k, w] = $h["repeats"] }
     function cmp(a, b, w) {
       if (!((a, w) in cs) || !((b, w) in cs)) return ""
@@ -194,11 +207,12 @@ scenario_markdown() {
     END {
       for (w in ws) if (("shared/epoll", w) in cs) {
         split(w, p, ",")
-        line = sprintf("- %s loop, %s workers: shared/epoll %s context switches per connection, %s", p[1], p[2],
+        line = sprintf("- %s, %s workers: shared/epoll %s context switches per connection, %s",
+                       p[1] == "open-loopback" ? "open loop on loopback" : p[1] " loop", p[2],
                        fmt(cs["shared/epoll", w]), cmp("shared/epoll", "shared/blocking", w))
         x = cmp("shared/epoll", "shared/epoll-exclusive", w); if (x != "") line = line ", " x
         x = cmp("shared/epoll", "shared/uring", w); if (x != "") line = line ", " x
-        print line "."
+        print (p[1] == "open" ? 1 : p[1] == "closed" ? 2 : 3) "\t" p[2] "\t" line "."
       }
-    }' "$f" | sort -t' ' -k2,2r -k4,4n
+    }' "$f" | sort -k1,1n -k2,2n | cut -f3
 }
