@@ -398,8 +398,12 @@ cleanup() {
 # run_one NAME: one scenario in this shell: SC_DIR set, SC_* options parsed.
 run_one() {
   local file=$SC_HOME/$SC_NAME.sh t0
+  [[ -n $(header "$file" scenario) && $(header "$file" order) =~ ^[0-9]+$ ]] ||
+    die "$file lacks its '# scenario: ONE LINE' or '# order: N' header"
   # shellcheck disable=SC1090  # one of bench/scenarios/*.sh
   . "$file"
+  declare -F scenario_run scenario_markdown >/dev/null ||
+    die "$file defines no scenario_run or no scenario_markdown"
   if [[ -n $redraw ]]; then
     SC_DIR=$(cd "$redraw" && pwd)
     [[ -f $SC_DIR/scenario.txt ]] || usage_error "--redraw: $redraw is not a scenario's results folder"

@@ -2,7 +2,7 @@
 # scenario: backlog overflow: listen backlog 5 against the default, open loop above capacity: drops, SYN retransmissions, connect-time modes; wrk beside it
 # order: 50
 # needs: netns
-# takes: about 1.5 min (--quick: about 15 s)
+# takes: about 45 s (--quick: about 10 s)
 #
 # The question: what does a listen backlog too small for the server's pace cost a
 # client? The kernel drops the SYNs (or final ACKs) its full accept queue cannot take

@@ -2,7 +2,7 @@
 # scenario: the thundering herd: server context switches per connection with idle workers waiting, one connection at a time
 # order: 10
 # needs: perf
-# takes: about 3 min (--quick: about 20 s)
+# takes: about 2.5 min (--quick: about 12 s)
 #
 # The question: when one connection arrives and N workers wait for it, how many of
 # them does the kernel wake? Plain epoll on one shared listener is said to wake every

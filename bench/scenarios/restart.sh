@@ -2,7 +2,7 @@
 # scenario: rolling restart: a SO_REUSEPORT worker process leaves under load; its queued connections reset or moved (net.ipv4.tcp_migrate_req 0 and 1)
 # order: 60
 # needs: netns
-# takes: about 1 min (--quick: about 15 s)
+# takes: about 50 s (--quick: about 10 s)
 #
 # The question: when one worker process of a SO_REUSEPORT group exits while the
 # others keep serving (a rolling restart), what becomes of the connections waiting in
