@@ -436,13 +436,22 @@ static void ab_verdict(struct cmp_ab *r, const double *bv, size_t nb, const doub
                                    : cmp_mann_whitney_less(bv, nb, hv, nh);
     double p_better = higher_better ? cmp_mann_whitney_less(bv, nb, hv, nh)
                                     : cmp_mann_whitney_less(hv, nh, bv, nb);
-    /* How many times worse the head is: above 1 worse, below 1 better. */
+    /* How many times worse the head is: above 1 worse, below 1 better; and the
+     * interval's ends in the same terms. */
     double worse = higher_better ? 1 / r->hl.ratio : r->hl.ratio;
+    double worse_least = higher_better ? 1 / r->hl.hi : r->hl.lo;
+    double worse_most = higher_better ? 1 / r->hl.lo : r->hl.hi;
+    /* Besides the estimate beyond the threshold and a significant U test, the whole
+     * interval must lie beyond half the threshold: with 4 rounds, p < alpha only
+     * says the samples did not overlap, which 1 in 70 comparisons of the same code
+     * does by chance (a job makes about 60); a machine busy with something else
+     * then turns that into a 30% "change". A real slowdown moves the interval too. */
+    double half = 1 + rule->max_change / 2;
     r->p = p_worse;
     if (worse > 1 + rule->max_change)
-        r->verdict = p_worse < rule->alpha ? CMP_REGRESSION : CMP_NOISE;
+        r->verdict = p_worse < rule->alpha && worse_least > half ? CMP_REGRESSION : CMP_NOISE;
     else if (1 / worse > 1 + rule->max_change)
-        r->verdict = p_better < rule->alpha ? CMP_IMPROVED : CMP_NOISE;
+        r->verdict = p_better < rule->alpha && 1 / worse_most > half ? CMP_IMPROVED : CMP_NOISE;
     else
         r->verdict = CMP_OK;
 }

@@ -942,6 +942,35 @@ START_TEST(ab_too_few_rounds)
 }
 END_TEST
 
+START_TEST(ab_interval_within_half)
+{
+    /* Every head round below every base round (p = 1/252) and the estimate past
+     * the threshold (about 0.69: 1.45 times worse), but the head's best rounds sit
+     * just under the base's worst: the interval's near end is r_23 = 960/1000 (the
+     * third largest of the 25 ratios, after 990/1000 and 980/1000), 1.04 times
+     * worse, within half the threshold (1.125). The samples are apart, the effect
+     * is not shown to be: noise. */
+    static const double base_v[5] = {1000, 1300, 1400, 1500, 1600};
+    static const double head_v[5] = {700, 750, 960, 980, 990};
+    struct cmp_rule rules[NRULES];
+    struct agg base, head;
+    struct cmp_abs c;
+    char err[200] = "";
+
+    load_rules(rules);
+    build_rounds(&base, base_v, 5);
+    build_rounds(&head, head_v, 5);
+    ck_assert_int_eq(cmp_ab(&base, &head, NULL, rules, NRULES, 0.95, &c, err, sizeof err), 0);
+    ck_assert_double_eq(c.r[0].p, 1.0 / 252);
+    ck_assert_double_eq(c.r[0].hl.hi, 960.0 / 1000);
+    ck_assert_msg(c.r[0].hl.ratio < 1 / 1.25, "ratio %g", c.r[0].hl.ratio);
+    ck_assert_int_eq(c.r[0].verdict, CMP_NOISE);
+    cmp_abs_free(&c);
+    agg_free(&head);
+    agg_free(&base);
+}
+END_TEST
+
 START_TEST(ab_threshold_and_cpu)
 {
     /* Server CPU per 1k = 50 user + 100 x sys s: 150 against 250 (5/3, beyond
@@ -1144,6 +1173,7 @@ static Suite *compare_suite(void)
     tcase_add_test(tc, ab_twice_as_slow);
     tcase_add_test(tc, ab_identical);
     tcase_add_test(tc, ab_too_few_rounds);
+    tcase_add_test(tc, ab_interval_within_half);
     tcase_add_test(tc, ab_threshold_and_cpu);
     tcase_add_test(tc, ab_missing_and_refused);
     tcase_add_test(tc, ab_metric_one_side_lacks);
