@@ -13,7 +13,8 @@
  * interleaved. Per configuration and metric the head/base ratio as a
  * Hodges–Lehmann estimate with a distribution-free confidence interval, and an
  * exact one-sided Mann–Whitney U test; a regression needs the ratio beyond the
- * threshold in the bad direction AND p below alpha.
+ * threshold in the bad direction, p below alpha, AND the whole interval beyond
+ * half the threshold.
  *
  * Pure: aggregates in, results out. */
 #ifndef ACCEPTBENCH_COMPARE_H
