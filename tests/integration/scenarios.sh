@@ -18,6 +18,13 @@
 #   scenarios.sh BUILD_DIR restart    a worker process leaving: with tcp_migrate_req=0
 #                                     the clients see resets (> 0, at least the queued
 #                                     count); with 1 none, while connections were queued
+#   scenarios.sh BUILD_DIR source-addresses
+#                                     no direction: how reuseport's hash spreads a few
+#                                     flows is chance, and 1 against 16 addresses
+#                                     differ within it (measured here: Jain 0.53-0.89
+#                                     both). Asserts only the accounting the kernel
+#                                     makes exact: every flows run's workers accepted
+#                                     exactly its 8 connections, with each address count
 #
 # Every case also checks what the scenario writes: scenario.txt naming the topology,
 # section.md with the run's table, each chart as PNG and SVG, and no network
@@ -29,8 +36,8 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=../testlib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../testlib.sh"
 
-[[ ${1:-} == -h || ${1:-} == --help ]] && { sed -n '2,28p' "$0" | sed 's/^# \{0,1\}//'; exit 0; }
-[[ $# -eq 2 ]] || { echo "usage: $0 BUILD_DIR framework|herd|backlog|restart" >&2; exit 2; }
+[[ ${1:-} == -h || ${1:-} == --help ]] && { sed -n '2,35p' "$0" | sed 's/^# \{0,1\}//'; exit 0; }
+[[ $# -eq 2 ]] || { echo "usage: $0 BUILD_DIR framework|herd|backlog|restart|source-addresses" >&2; exit 2; }
 bin=$1 case_name=$2
 unset ACCEPTBENCH_CMD
 
@@ -147,8 +154,16 @@ restart)
     fail "want resets (>= queued) with tcp_migrate_req=0 and none with 1, connections queued: $(cat "$f")"
   echo "restart: $(tr '\n' ' ' <"$f")"
   ;;
+source-addresses)
+  quick source-addresses
+  f=$work/source-addresses/runs.csv
+  awk -F, 'NR > 1 && $1 == "flows" { n[$2]++; if ($5 != 8) bad = 1 }
+           END { exit !(!bad && n[1] > 0 && n[16] > 0) }' "$f" ||
+    fail "want flows runs with 1 and 16 addresses, each of 8 connections accepted: $(cat "$f")"
+  echo "source-addresses: $(awk -F, 'NR > 1 { printf "%s/%s: %s (Jain %s); ", $1, $2, $4, $6 }' "$f")"
+  ;;
 *)
-  echo "usage: $0 BUILD_DIR framework|herd|backlog|restart" >&2
+  echo "usage: $0 BUILD_DIR framework|herd|backlog|restart|source-addresses" >&2
   exit 2
   ;;
 esac
