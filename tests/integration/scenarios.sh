@@ -18,6 +18,11 @@
 #   scenarios.sh BUILD_DIR restart    a worker process leaving: with tcp_migrate_req=0
 #                                     the clients see resets (> 0, at least the queued
 #                                     count); with 1 none, while connections were queued
+#   scenarios.sh BUILD_DIR order      4 workers, one connection at a time (300/s), all
+#                                     asleep when it comes: with shared/epoll-exclusive
+#                                     one worker takes at least 80% (LIFO; measured
+#                                     here: 100%), with shared/blocking none more than
+#                                     40% (FIFO; measured here: 25%)
 #   scenarios.sh BUILD_DIR source-addresses
 #                                     no direction: how reuseport's hash spreads a few
 #                                     flows is chance, and 1 against 16 addresses
@@ -36,8 +41,8 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=../testlib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../testlib.sh"
 
-[[ ${1:-} == -h || ${1:-} == --help ]] && { sed -n '2,35p' "$0" | sed 's/^# \{0,1\}//'; exit 0; }
-[[ $# -eq 2 ]] || { echo "usage: $0 BUILD_DIR framework|herd|backlog|restart|source-addresses" >&2; exit 2; }
+[[ ${1:-} == -h || ${1:-} == --help ]] && { sed -n '2,40p' "$0" | sed 's/^# \{0,1\}//'; exit 0; }
+[[ $# -eq 2 ]] || { echo "usage: $0 BUILD_DIR framework|herd|backlog|restart|order|source-addresses" >&2; exit 2; }
 bin=$1 case_name=$2
 unset ACCEPTBENCH_CMD
 
@@ -154,6 +159,16 @@ restart)
     fail "want resets (>= queued) with tcp_migrate_req=0 and none with 1, connections queued: $(cat "$f")"
   echo "restart: $(tr '\n' ' ' <"$f")"
   ;;
+order)
+  quick order
+  f=$work/order/order.csv
+  excl=$(value "$f" 300 shared epoll-exclusive top_share)
+  block=$(value "$f" 300 shared blocking top_share)
+  [[ -n $excl && -n $block ]] || fail "order.csv lacks a configuration: $(cat "$f")"
+  awk -v x="$excl" -v b="$block" 'BEGIN { exit !(x >= 0.8 && b <= 0.4) }' ||
+    fail "busiest worker's share: epoll-exclusive $excl (want >= 0.8, LIFO), blocking $block (want <= 0.4, FIFO)"
+  echo "order: busiest worker's share: epoll-exclusive $excl, blocking $block"
+  ;;
 source-addresses)
   quick source-addresses
   f=$work/source-addresses/runs.csv
@@ -163,7 +178,7 @@ source-addresses)
   echo "source-addresses: $(awk -F, 'NR > 1 { printf "%s/%s: %s (Jain %s); ", $1, $2, $4, $6 }' "$f")"
   ;;
 *)
-  echo "usage: $0 BUILD_DIR framework|herd|backlog|restart|source-addresses" >&2
+  echo "usage: $0 BUILD_DIR framework|herd|backlog|restart|order|source-addresses" >&2
   exit 2
   ;;
 esac
