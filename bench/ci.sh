@@ -33,7 +33,8 @@ Exit status: 0 pass, 1 regression, 2 broken run or no baseline to match.
                       whether a timing regression fails the job (exit 1) or is only
                       printed (default blocking; .ci/run uses advisory)
   --update-baseline   after comparing, make this run's counts the baseline
-  --baseline DIR      baseline folder (default bench/baseline)
+  --baseline DIR      baseline folder (default bench/baseline); none: times only
+                      (counts from another kernel do not apply)
   --thresholds FILE   per-metric thresholds (default bench/thresholds.csv)
   run options         as for the matrix (bench/matrix.sh --help; e.g. --strategies
                       pool,shared, --bin DIR), overriding the defaults
@@ -70,7 +71,8 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 [[ -f $thresholds ]] || usage_error "--thresholds: no file '$thresholds'"
-if [[ $update == no && ! -f $baseline/summary.csv ]]; then
+[[ $baseline != none || $update == no ]] || usage_error "--update-baseline needs a --baseline folder, not none"
+if [[ $baseline != none && $update == no && ! -f $baseline/summary.csv ]]; then
   echo "$PROG: no baseline in $baseline; record one with $CMD --update-baseline" >&2
   exit 2
 fi
@@ -121,12 +123,14 @@ fi
 
 # 1. Counts, this tree only, against the stored baseline.
 SECONDS=0
-matrix --duration 300ms --warmup 100ms --repeat 3 --out "$dir/counts"
-counts_s=$SECONDS
 counts_rc=0
-if [[ -f $baseline/summary.csv ]]; then
-  "$report" counts "$baseline" "$dir/counts" "$thresholds" >/dev/null || counts_rc=$?
+if [[ $baseline != none ]]; then
+  matrix --duration 300ms --warmup 100ms --repeat 3 --out "$dir/counts"
+  if [[ -f $baseline/summary.csv ]]; then
+    "$report" counts "$baseline" "$dir/counts" "$thresholds" >/dev/null || counts_rc=$?
+  fi
 fi
+counts_s=$SECONDS
 
 # 2. Times, A/B against the base revision in this job.
 ab_rc=none
@@ -147,7 +151,11 @@ ab_s=$SECONDS
 {
   echo "# acceptbench regression check"
   echo
-  echo "Counts: $dir/counts against the baseline \`$baseline\` ($counts_s s)."
+  if [[ $baseline == none ]]; then
+    echo "Counts: not compared (--baseline none)."
+  else
+    echo "Counts: $dir/counts against the baseline \`$baseline\` ($counts_s s)."
+  fi
   if [[ $ab_rc == none ]]; then
     echo "Times: not compared: $base_why; the counts alone are judged."
   else
@@ -157,6 +165,7 @@ ab_s=$SECONDS
   echo "## Counts"
   echo
   if [[ -f $dir/counts/compare-counts.md ]]; then cat "$dir/counts/compare-counts.md"
+  elif [[ $baseline == none ]]; then echo "Not compared: --baseline none."
   else echo "No baseline: nothing compared."; fi
   echo
   echo "## Times (A/B)"
