@@ -30,6 +30,11 @@
 #                                     both). Asserts only the accounting the kernel
 #                                     makes exact: every flows run's workers accepted
 #                                     exactly its 8 connections, with each address count
+#   scenarios.sh BUILD_DIR topology   no direction: which topology is faster and how
+#                                     fair each is under load are timing, not kernel
+#                                     rules, on a shared machine. Asserts only that
+#                                     topology.csv has every configuration on both
+#                                     topologies, with connections counted on each
 #
 # Every case also checks what the scenario writes: scenario.txt naming the topology,
 # section.md with the run's table, each chart as PNG and SVG, and no network
@@ -41,8 +46,8 @@ set -euo pipefail
 # shellcheck source-path=SCRIPTDIR source=../testlib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../testlib.sh"
 
-[[ ${1:-} == -h || ${1:-} == --help ]] && { sed -n '2,40p' "$0" | sed 's/^# \{0,1\}//'; exit 0; }
-[[ $# -eq 2 ]] || { echo "usage: $0 BUILD_DIR framework|herd|backlog|restart|order|source-addresses" >&2; exit 2; }
+[[ ${1:-} == -h || ${1:-} == --help ]] && { sed -n '2,45p' "$0" | sed 's/^# \{0,1\}//'; exit 0; }
+[[ $# -eq 2 ]] || { echo "usage: $0 BUILD_DIR framework|herd|backlog|restart|order|source-addresses|topology" >&2; exit 2; }
 bin=$1 case_name=$2
 unset ACCEPTBENCH_CMD
 
@@ -177,8 +182,17 @@ source-addresses)
     fail "want flows runs with 1 and 16 addresses, each of 8 connections accepted: $(cat "$f")"
   echo "source-addresses: $(awk -F, 'NR > 1 { printf "%s/%s: %s (Jain %s); ", $1, $2, $4, $6 }' "$f")"
   ;;
+topology)
+  quick topology
+  f=$work/topology/topology.csv
+  awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) h[$i] = i; next }
+           { n++; if (!($h["loopback_conn_per_s"] > 0 && $h["veth_conn_per_s"] > 0)) bad = 1 }
+           END { exit !(n == 2 && !bad) }' "$f" ||
+    fail "want shared/epoll and reuseport/epoll with connections on both topologies: $(cat "$f")"
+  echo "topology: $(cut -d, -f1,2,11 "$f" | tr '\n' ' ')"
+  ;;
 *)
-  echo "usage: $0 BUILD_DIR framework|herd|backlog|restart|order|source-addresses" >&2
+  echo "usage: $0 BUILD_DIR framework|herd|backlog|restart|order|source-addresses|topology" >&2
   exit 2
   ;;
 esac
