@@ -15,7 +15,7 @@
 int results_check(const char *dir, char *err, size_t errlen);
 
 /* Create dir when missing, remove the temporary files a killed writer left, and append
- * this run's rows to the four files, summary.csv last. Returns 0, or -1 with a message
+ * this run's rows to the five files, summary.csv last. Returns 0, or -1 with a message
  * naming the file. */
 int results_write(const char *dir, const struct config *cfg, const struct run_result *res,
                   char *err, size_t errlen);

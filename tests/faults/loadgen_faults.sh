@@ -132,7 +132,7 @@ col_run() {
 # Every file exists, ends in a newline, and every row has as many fields as its header.
 check_shapes() {
     local f
-    for f in summary workers latency timeseries; do
+    for f in summary workers latency timeseries kernel; do
         [[ -s $1/$f.csv ]] || fail "$f.csv missing or empty"
         [[ $(tail -c 1 "$1/$f.csv" | od -An -c | tr -d ' ') == '\n' ]] \
             || fail "$f.csv does not end in a newline"
@@ -460,7 +460,7 @@ case_signals() {
 }
 
 # A summary.csv of N rows, then runs killed with SIGKILL at 20 points: before the
-# load, during it, and in the middle of writing each of the four files.
+# load, during it, and in the middle of writing each of the five files.
 case_kill9_writes() {
     start_server --listen 127.0.0.1:0
     local out=$work/out s=$work/out/summary.csv n=20000 header
@@ -511,10 +511,10 @@ case_kill9_writes() {
         [[ $rows_now == $((n + k)) || $rows_now == $((n + k + 1)) ]] \
             || fail "kill $i: $rows_now rows, expected $((n + k)) or $((n + k + 1))"
         k=$((rows_now - n))
-        # Nothing but the four files and temporary files of a killed writer.
+        # Nothing but the five files and temporary files of a killed writer.
         for f in "$out"/* "$out"/.[!.]*; do
             [[ -e $f ]] || continue
-            [[ ${f##*/} =~ ^(summary|workers|latency|timeseries)\.csv(\.tmp\.[A-Za-z0-9]{6})?$ ]] \
+            [[ ${f##*/} =~ ^(summary|workers|latency|timeseries|kernel)\.csv(\.tmp\.[A-Za-z0-9]{6})?$ ]] \
                 || fail "kill $i: unexpected file in --out: $f"
         done
     done
