@@ -770,8 +770,14 @@ static void dropped_at_shutdown(int i, const struct model *model)
     }
     ck_assert_int_eq(ts_wait_exit(&ts, 10000, errtext, sizeof errtext), 0);
     if (kernel_accepts) {
-        ck_assert_msg(dropped_reported(errtext) + accepted_reported(errtext) - nbusy == BACKLOGGED,
-                      "stderr: %s", errtext);
+        /* The queue is counted just before the listener is shut down, and the
+         * kernel may accept for the ring between the two calls: such a connection
+         * is in both figures (seen once in a CI run under load: 5 dropped, 1
+         * accepted). So every one of the five is in one figure or both, and no
+         * more than the five were counted dropped. */
+        int dropped = dropped_reported(errtext), taken = accepted_reported(errtext) - nbusy;
+        ck_assert_msg(dropped <= BACKLOGGED && dropped + taken >= BACKLOGGED &&
+                      taken <= BACKLOGGED, "stderr: %s", errtext);
         return;
     }
     ck_assert_msg(strstr(errtext, "\ndropped at shutdown: 5 queued connections\n"), "stderr: %s",
