@@ -47,6 +47,14 @@ exact|every|drops|drops-netns|independent|no-perf) ;;
 esac
 server_bin=$bin/servers/acceptbench-server
 load_bin=$bin/clients/acceptbench-load
+# exact and every name each system call the code makes: TSan's runtime makes its
+# own (gettimeofday, nanosleep: 6 in 500 connections of pool/blocking), so under
+# TSan they are skipped. ASan's makes none in the window (they pass under it).
+if [[ $case_name == exact || $case_name == every ]] &&
+   grep -qx 'ACCEPTBENCH_TSAN:BOOL=ON' "$bin/CMakeCache.txt" 2>/dev/null; then
+    echo "skip: $case_name counts the code's own system calls; TSan's runtime adds its own"
+    exit 77
+fi
 
 # shellcheck source-path=SCRIPTDIR source=../testlib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../testlib.sh"
