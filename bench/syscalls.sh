@@ -96,7 +96,6 @@ perf_figures() {
     END { printf "%.2f %.2f %.3f%s\n", t / n, cs / n, m / n, by }' "$1"
 }
 
-events="raw_syscalls:sys_enter,context-switches,cpu-migrations,syscalls:sys_enter_*"
 csv="configuration,side,syscalls_per_conn,context_switches_per_conn,migrations_per_conn,by_name"
 echo "| configuration | server syscalls / conn | server context switches / conn | by name (>= 0.05 / conn) | client syscalls / conn | client context switches / conn |"
 echo "|---|---:|---:|---|---:|---:|"
@@ -147,13 +146,13 @@ tool() {
   rm -f "$work/ctl" "$work/ack"
   mkfifo "$work/ctl" "$work/ack"
   # Counting off until perf acknowledges "enable": it has opened its events by then.
-  timeout 300 perf stat -x, -e "$events" -p "$pid" -D -1 --control "fifo:$work/ctl,$work/ack" \
+  timeout 300 perf stat -x, -e "$KCOUNT_EVENTS" -p "$pid" -D -1 --control "fifo:$work/ctl,$work/ack" \
     -o "$work/server.perf" 2>/dev/null &
   outside_pid=$!
   exec 3>"$work/ctl" 4<"$work/ack"
   echo enable >&3
   read -r -t 60 _ <&4 || die "$name: perf did not acknowledge enable"
-  timeout 300 perf stat -x, -e "$events" -o "$work/client.perf" -- "${@//PORT/$port}" \
+  timeout 300 perf stat -x, -e "$KCOUNT_EVENTS" -o "$work/client.perf" -- "${@//PORT/$port}" \
     >"$work/$name.out" 2>&1 || die "$name failed: $(tail -n 2 "$work/$name.out")"
   exec 3>&- 4<&-
   kill -INT "$outside_pid"

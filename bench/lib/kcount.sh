@@ -10,7 +10,9 @@
 # perf holding them all (counting off, on a sleeping process) makes a run's own perf
 # start and stop in a fraction of a second instead.
 
-KCOUNT_EVENTS='raw_syscalls:sys_enter,syscalls:sys_enter_*'
+# The events acceptbench-load counts (clients/kcount.c), for scripts that count
+# another tool the same way.
+KCOUNT_EVENTS='raw_syscalls:sys_enter,context-switches,cpu-migrations,syscalls:sys_enter_*'
 
 # kcount_check: 0 when perf can count syscall tracepoints here; otherwise 1 with
 # kcount_why set to one line: the reason and the fix.
